@@ -190,7 +190,7 @@ def _footprints(t0, c, m, voxel, n_cols, bins, w0, w1):
         kf = np.floor(t)
         inside = kf >= -1.0 and kf < n_cols
         right = max(t + m - kf - 1.0, 0.0) * scale
-        bins[i] = int(min(max(kf, -1.0), n_cols)) + 1
+        bins[i] = int(min(max(kf, -1.0), n_cols - 1.0)) + 1
         w1[i] = right if inside else 0.0
         w0[i] = voxel - right if inside else 0.0
 
