@@ -1,0 +1,1 @@
+"""nanotomo.instruments"""
