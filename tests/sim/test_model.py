@@ -1,0 +1,78 @@
+"""The data model: validation on construction, immutability, tilt schemes."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.errors import ValidationError
+
+
+def test_volume_is_read_only_float32():
+    volume = sim.Volume(np.zeros((2, 3, 4), np.float64), voxel_nm=1.5)
+    assert volume.data.dtype == np.float32
+    with pytest.raises(ValueError):
+        volume.data[0, 0, 0] = 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(data=np.zeros((2, 3, 4)), voxel_nm=0.0), "voxel_nm"),
+        (dict(data=np.zeros((2, 3, 4)), voxel_nm=-1.0), "voxel_nm"),
+        (dict(data=np.full((2, 3, 4), np.nan), voxel_nm=1.0), "data"),
+        (dict(data=np.zeros((3, 4)), voxel_nm=1.0), "data.shape"),
+    ],
+)
+def test_volume_rejects_bad_input(kwargs, field):
+    with pytest.raises(ValidationError) as error:
+        sim.Volume(**kwargs)
+    assert error.value.field == field
+    assert field in str(error.value)
+
+
+def test_tiltseries_validates_against_its_data():
+    data = np.zeros((3, 2, 5))
+    with pytest.raises(ValidationError, match="angles_deg"):
+        sim.TiltSeries(data, angles_deg=[0, 1], pixel_nm=1.0, values="counts")
+    with pytest.raises(ValidationError, match="values"):
+        sim.TiltSeries(data, angles_deg=[0, 1, 2], pixel_nm=1.0, values="bananas")
+    with pytest.raises(ValidationError, match="flat.shape"):
+        sim.TiltSeries(data, angles_deg=[0, 1, 2], pixel_nm=1.0, values="counts", flat=np.ones((2, 2, 4)))
+    with pytest.raises(ValidationError, match="dose_per_view"):
+        sim.TiltSeries(data, angles_deg=[0, 1, 2], pixel_nm=1.0, values="counts", dose_per_view=-1.0)
+    with pytest.raises(ValidationError, match="data.shape"):
+        sim.TiltSeries(np.zeros((0, 2, 5)), angles_deg=[], pixel_nm=1.0, values="counts")
+
+
+def test_range_includes_both_ends():
+    assert sim.TiltScheme.range(-60, 60, step_deg=2).angles_deg.size == 61
+    assert sim.TiltScheme.range(-90, 90, n_views=181).angles_deg[1] == pytest.approx(-89.0)
+
+
+def test_dose_symmetric_order():
+    """Hagen scheme: start nearest 0°, then alternate groups of two on each side."""
+    scheme = sim.TiltScheme.range(-6, 6, step_deg=2, order="dose-symmetric")
+    assert scheme.angles_deg.tolist() == [0, 2, 4, -2, -4, 6, -6]
+    assert sorted(scheme.angles_deg.tolist()) == list(range(-6, 7, 2))
+
+
+def test_bidirectional_order():
+    scheme = sim.TiltScheme.range(-4, 4, step_deg=2, order="bidirectional")
+    assert scheme.angles_deg.tolist() == [0, 2, 4, -2, -4]
+
+
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda: sim.TiltScheme.range(10, -10, step_deg=1), "stop_deg"),
+        (lambda: sim.TiltScheme.range(-10, 10), "step_deg/n_views"),
+        (lambda: sim.TiltScheme.range(-10, 10, step_deg=0), "step_deg"),
+        (lambda: sim.TiltScheme.range(-10, 10, step_deg=1, order="random"), "order"),
+        (lambda: sim.TiltScheme.from_angles([]), "angles_deg"),
+        (lambda: sim.TiltScheme.from_angles([0, np.nan]), "angles_deg"),
+    ],
+)
+def test_scheme_rejects_bad_input(call, field):
+    with pytest.raises(ValidationError) as error:
+        call()
+    assert error.value.field == field
