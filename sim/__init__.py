@@ -5,9 +5,11 @@
 
 from sim.errors import ValidationError
 from sim.geometry import ParallelGeometry, detector_u
+from sim.noise import generator, poisson_counts
 from sim.projector import backproject, project
 from sim.scheme import TiltScheme
 from sim.tiltseries import TiltSeries
+from sim.transmission import to_line_integrals
 from sim.volume import Volume
 
 __all__ = [
@@ -18,5 +20,8 @@ __all__ = [
     "Volume",
     "backproject",
     "detector_u",
+    "generator",
+    "poisson_counts",
     "project",
+    "to_line_integrals",
 ]

@@ -118,6 +118,12 @@ class TiltSeries:
         """The acquisition geometry with the recorded stage errors."""
         return ParallelGeometry(self.angles_deg, self.data.shape[1], self.data.shape[2], self.shifts_px, self.axis_offset_px)
 
+    def to_line_integrals(self) -> "TiltSeries":
+        """Flat/dark-corrected ``−log(I/I₀)``; see :func:`sim.transmission.to_line_integrals`."""
+        from sim.transmission import to_line_integrals
+
+        return to_line_integrals(self)
+
     def with_data(self, data: np.ndarray, **changes) -> "TiltSeries":
         """A copy holding ``data`` (same geometry and metadata unless changed)."""
         return replace(self, data=data, **changes)
