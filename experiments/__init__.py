@@ -1,1 +1,1 @@
-"""nanotomo.experiments"""
+"""The top of nanotomo: experiment runs, reports and the ``nanotomo`` command line."""

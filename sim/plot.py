@@ -1,0 +1,86 @@
+"""Figures a person can look at: orthoslices of volumes, sinograms, projections.
+
+Everything writes a PNG (matplotlib's Agg backend, no window) and closes its
+figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sim.tiltseries import TiltSeries  # noqa: E402
+from sim.volume import Volume  # noqa: E402
+
+
+def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
+    """Central slices of each volume along its three axes, one row per volume.
+
+    Columns: the slice perpendicular to the tilt axis (z–x, what a sinogram
+    reconstructs), the x–row plane seen along the beam at 0° and the z–row
+    plane. All volumes share one grey scale (the first volume's 0.5–99.5 %
+    range), so over- and undershoots are visible. Axes are in nm.
+    """
+    path = Path(path)
+    labels = list(volumes)
+    reference = volumes[labels[0]].data
+    low, high = np.percentile(reference, [0.5, 99.5])
+    high = high if high > low else low + 1.0
+    fig, axes = plt.subplots(len(labels), 3, figsize=(10, 3.2 * len(labels)), squeeze=False)
+    for row, label in enumerate(labels):
+        volume = volumes[label]
+        data = volume.data
+        n_rows, n_z, n_x = data.shape
+        rows_nm, z_nm, x_nm = volume.extent_nm
+        panels = [
+            (data[n_rows // 2], (0, x_nm, z_nm, 0), "x [nm]", "z [nm]", f"slice r = {n_rows // 2} (z–x)"),
+            (data[:, n_z // 2, :], (0, x_nm, rows_nm, 0), "x [nm]", "row [nm]", "x–row (beam view)"),
+            (data[:, :, n_x // 2], (0, z_nm, rows_nm, 0), "z [nm]", "row [nm]", "z–row"),
+        ]
+        for col, (image, extent, xlabel, ylabel, name) in enumerate(panels):
+            ax = axes[row, col]
+            shown = ax.imshow(image, cmap="gray", vmin=low, vmax=high, extent=extent)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.set_title(f"{label}: {name}", fontsize=9)
+        fig.colorbar(shown, ax=axes[row, 2], label=f"{volume.quantity} [{volume.unit}]".strip(), shrink=0.8)
+    if title:
+        fig.suptitle(title)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
+    """The sinogram of one detector row (angle vs column) beside the 0° projection."""
+    path = Path(path)
+    n_angles, n_rows, n_cols = series.data.shape
+    row = n_rows // 2 if row is None else row
+    order = np.argsort(series.angles_deg)
+    angles = series.angles_deg[order]
+    width_nm = n_cols * series.pixel_nm
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    image = left.imshow(
+        series.data[order, row, :],
+        cmap="gray",
+        aspect="auto",
+        extent=(0, width_nm, angles[-1], angles[0]),
+    )
+    left.set_xlabel("detector u [nm]")
+    left.set_ylabel("tilt [deg]")
+    left.set_title(f"sinogram, row {row} ({series.values})", fontsize=9)
+    fig.colorbar(image, ax=left, label=series.unit)
+    view = int(np.argmin(np.abs(series.angles_deg)))
+    shown = right.imshow(series.data[view], cmap="gray", extent=(0, width_nm, n_rows * series.pixel_nm, 0))
+    right.set_xlabel("detector u [nm]")
+    right.set_ylabel("row [nm]")
+    right.set_title(f"projection at {series.angles_deg[view]:.1f}°", fontsize=9)
+    fig.colorbar(shown, ax=right, label=series.unit)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
