@@ -5,6 +5,7 @@
 
 from sim.errors import ValidationError
 from sim.geometry import ParallelGeometry, detector_u
+from sim.io import load_series, load_volume, read_json, save_series, save_volume, write_json
 from sim.noise import generator, poisson_counts
 from sim.projector import backproject, project
 from sim.scheme import TiltScheme
@@ -21,7 +22,13 @@ __all__ = [
     "backproject",
     "detector_u",
     "generator",
+    "load_series",
+    "load_volume",
     "poisson_counts",
     "project",
+    "read_json",
+    "save_series",
+    "save_volume",
     "to_line_integrals",
+    "write_json",
 ]
