@@ -70,7 +70,7 @@ def angular_weights(angles_deg) -> np.ndarray:
     Each view gets half the angular distance to its neighbours on the 180°
     circle (directions θ and θ + 180° are the same line set), so any angle list
     works: uneven steps, duplicates (0° and 180°) share their weight, and a
-    missing wedge (a gap wider than 1.5× the median step) is not filled: the
+    missing wedge (a gap wider than 3× the median step) is not filled: the
     views at its edges get one median step on that side. For N even views over
     180° every weight is π/N.
 
@@ -87,7 +87,7 @@ def angular_weights(angles_deg) -> np.ndarray:
         return np.array([np.pi])
     positive = gaps[gaps > 1e-9]
     step = np.median(positive) if positive.size else 180.0
-    gaps = np.where(gaps > 1.5 * step, step, gaps)
+    gaps = np.where(gaps > 3.0 * step, step, gaps)
     before = np.roll(gaps, 1)
     weights = np.empty_like(angles)
     weights[order] = 0.5 * (before + gaps)
