@@ -141,7 +141,7 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
         io.save_volume(truth, out / "ground_truth.h5")
         for method, volume in volumes.items():
             io.save_volume(volume, out / f"recon_{method}.h5")
-        io.write_json({m: metrics.scores_to_dict(s) for m, s in scores.items()}, out / "metrics.json")
+        io.write_json({m: metrics.scores_as_dict(s) for m, s in scores.items()}, out / "metrics.json")
         io.write_json(_provenance(spec, series, volumes, timings), out / "provenance.json")
         plot.orthoslices({"ground truth": truth, **volumes}, out / "orthoslices.png", title=_title(spec))
         plot.sinogram(series, out / "sinogram.png")
