@@ -117,7 +117,7 @@ class TXM:
         detected = self.photons_per_pixel * self.detector_efficiency
         frame = optical_depth.shape[1:]
         flats = np.stack([self._frame(np.full(frame, detected), rng) for _ in range(self.n_flats)])
-        darks = np.stack([poisson_counts(np.full(frame, self.dark_counts), rng) for _ in range(self.n_darks)])
+        darks = [poisson_counts(np.full(frame, self.dark_counts), rng) for _ in range(self.n_darks)]
         counts = self._frame(detected * np.exp(-optical_depth.astype(np.float64)), rng)
         provenance = {
             "instrument": "TXM",
@@ -137,7 +137,7 @@ class TXM:
             dose_per_view=np.full(len(angles), self.photons_per_pixel),
             dose_unit="photons/pixel",
             flat=flats,
-            dark=darks if self.n_darks else None,
+            dark=np.stack(darks) if darks else None,
             ground_truth=truth,
             phantom=phantom,
             provenance=provenance,
