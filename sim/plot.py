@@ -31,7 +31,7 @@ def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
     reference = volumes[labels[0]].data
     low, high = np.percentile(reference, [0.5, 99.5])
     high = high if high > low else low + 1.0
-    fig, axes = plt.subplots(len(labels), 3, figsize=(10, 3.2 * len(labels)), squeeze=False)
+    fig, axes = plt.subplots(len(labels), 3, figsize=(11, 3.6 * len(labels)), squeeze=False, layout="constrained")
     for row, label in enumerate(labels):
         volume = volumes[label]
         data = volume.data
@@ -51,7 +51,7 @@ def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
         fig.colorbar(shown, ax=axes[row, 2], label=f"{volume.quantity} [{volume.unit}]".strip(), shrink=0.8)
     if title:
         fig.suptitle(title)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
@@ -64,7 +64,8 @@ def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
     order = np.argsort(series.angles_deg)
     angles = series.angles_deg[order]
     width_nm = n_cols * series.pixel_nm
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    label = f"{series.values} [{series.unit}]"
     image = left.imshow(
         series.data[order, row, :],
         cmap="gray",
@@ -74,13 +75,13 @@ def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
     left.set_xlabel("detector u [nm]")
     left.set_ylabel("tilt [deg]")
     left.set_title(f"sinogram, row {row} ({series.values})", fontsize=9)
-    fig.colorbar(image, ax=left, label=series.unit)
+    fig.colorbar(image, ax=left, label=label)
     view = int(np.argmin(np.abs(series.angles_deg)))
     shown = right.imshow(series.data[view], cmap="gray", extent=(0, width_nm, n_rows * series.pixel_nm, 0))
     right.set_xlabel("detector u [nm]")
     right.set_ylabel("row [nm]")
     right.set_title(f"projection at {series.angles_deg[view]:.1f}°", fontsize=9)
-    fig.colorbar(shown, ax=right, label=series.unit)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.colorbar(shown, ax=right, label=label)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
