@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import instruments
@@ -24,6 +25,7 @@ from sim.errors import ValidationError
 from sim.scheme import TiltScheme
 from sim.version import __version__
 
+COLUMN_NAMES = {"rmse": "RMSE", "nrmse": "NRMSE", "psnr": "PSNR", "ssim": "SSIM", "fsc_resolution": "FSC res."}
 DEFAULT_METHOD_PARAMS = {"fbp": {"filter": "shepp-logan"}, "sirt": {"n_iter": 40}}
 
 
@@ -156,8 +158,8 @@ def score_table(result: RunResult) -> Table:
     first = next(iter(result.scores.values()))
     table.add_column("method")
     for name, score in first.items():
-        table.add_column(f"{name} [{score.unit}]" if score.unit else name, justify="right")
-    table.add_column("time [s]", justify="right")
+        table.add_column(escape(f"{COLUMN_NAMES.get(name, name)}\n[{score.unit or '1'}]"), justify="right")
+    table.add_column(escape("time\n[s]"), justify="right")
     for method, scores in result.scores.items():
         cells = [f"{score.value:.4g}" for score in scores.values()]
         table.add_row(method, *cells, f"{result.timings_s[method]:.1f}")
