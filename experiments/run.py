@@ -7,6 +7,7 @@ FBP and SIRT.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -182,8 +183,6 @@ def _prepare_folder(out) -> Path:
 
 
 def _keywords(method) -> set[str]:
-    import inspect
-
     return {p.name for p in inspect.signature(method).parameters.values()}
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from instruments.binning import bin_factor, block_mean
+from phantoms.material import ENERGY_RANGE_KEV
 from sim import validate
 from sim.errors import ValidationError
 from sim.noise import generator, poisson_counts
@@ -23,7 +24,6 @@ from sim.version import __version__
 from sim.volume import Volume
 
 FIDELITY_LEVELS = ("projection",)
-XRAYLIB_ENERGY_KEV = (0.1, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class TXM:
     Parameters
     ----------
     energy_kev : float
-        Photon energy [keV] (xraylib's tabulated range, 0.1–1000 keV).
+        Photon energy [keV], within xraylib's tabulated range
+        (``phantoms.ENERGY_RANGE_KEV``, 0.1–800 keV).
     photons_per_pixel : float
         Incident photons per detector pixel per view (flux × exposure) [photons].
     pixel_nm : float, optional
@@ -69,7 +70,7 @@ class TXM:
     fidelity: str = "projection"
 
     def __post_init__(self):
-        validate.in_range("energy_kev", self.energy_kev, *XRAYLIB_ENERGY_KEV, "keV")
+        validate.in_range("energy_kev", self.energy_kev, *ENERGY_RANGE_KEV, "keV")
         validate.positive("photons_per_pixel", self.photons_per_pixel, "photons")
         if self.pixel_nm is not None:
             validate.positive("pixel_nm", self.pixel_nm, "nm")
