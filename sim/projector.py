@@ -22,6 +22,16 @@ detector pixel it overlaps (at most two). Why this method:
   per thread is one tile and one view of one block, far less than a slice
   for large volumes; nothing else is allocated besides the output.
 
+Accuracy: against the analytic line integrals of a voxelised sphere (R = 80
+voxels, 256³, 181 views, ``benchmarks/bench_projector.py``) the relative RMS
+error is 0.17 % (ASTRA's Joseph-type ``linear``: 0.16 %; scikit-image's
+``radon``: 0.18 %). Joseph samples the detector at points, which leaves out the
+pixel's width and so partly offsets the blur of the voxelisation; the price is
+mass conservation only on average (1.7e-5 on that sphere, ~1e-3 on random
+volumes). We keep exact conservation. The exact trapezoidal shadow of a
+square voxel (separable footprints, Long et al., IEEE TMI 29, 1839 (2010))
+was tried and is less accurate by this measure (0.18 %) and 2× slower.
+
 Units: projections are line integrals in [value unit × nm] when ``voxel_nm``
 is the voxel size in nm (μ in 1/nm gives the dimensionless optical depth).
 """
