@@ -18,18 +18,8 @@ from sim.volume import Volume
 def as_array(field: str, x, ndims: tuple[int, ...] | None = None) -> np.ndarray:
     """``x`` (array-like or Volume) as a finite, real, non-empty float64 array."""
     data = x.data if isinstance(x, Volume) else np.asarray(x)
-    if ndims is not None and data.ndim not in ndims:
-        allowed = " or ".join(f"{n}-D" for n in ndims)
-        raise ValidationError(f"{field}.shape", data.shape, f"a {allowed} array")
-    if data.size == 0:
-        raise ValidationError(f"{field}.shape", data.shape, "no empty axis")
-    if data.dtype == bool or not np.issubdtype(data.dtype, np.number) or np.iscomplexobj(data):
-        raise ValidationError(f"{field}.dtype", str(data.dtype), "a real numeric type")
-    data = np.asarray(data, dtype=np.float64)
-    if not np.all(np.isfinite(data)):
-        bad = int(data.size - np.count_nonzero(np.isfinite(data)))
-        raise ValidationError(field, f"<{bad} NaN/inf values>", "finite values only")
-    return data
+    ranks = ndims if ndims is not None else (data.ndim,)
+    return validate.finite_array(field, data, ranks, " or ".join(f"{n}-D" for n in ranks), dtype=np.float64)
 
 
 def as_pair(a, b, names: tuple[str, str], ndims: tuple[int, ...] | None = None):

@@ -46,20 +46,28 @@ def in_range(field: str, value: float, low: float, high: float, unit: str = "") 
     return number
 
 
-def finite_array(field: str, array: np.ndarray, ndim: int, axes: str) -> np.ndarray:
-    """Return ``array`` as float32 if it has ``ndim`` dimensions and no NaN/inf.
+def finite_array(field: str, array, ndim, axes: str, dtype=np.float32) -> np.ndarray:
+    """Return ``array`` as ``dtype`` if it has ``ndim`` dimensions and no NaN/inf.
 
-    ``axes`` names the expected axis order, e.g. ``"(n_rows, n_z, n_x)"``, and
-    is quoted in the error so the caller knows how to fix the shape.
+    ``ndim`` is an int or a tuple of allowed ranks; ``axes`` names the
+    expected axis order, e.g. ``"(n_rows, n_z, n_x)"``, and is quoted in the
+    error so the caller knows how to fix the shape.
+
+    Examples
+    --------
+    >>> finite_array("image", [[1, 2]], (2, 3), "(rows, cols)").dtype
+    dtype('float32')
     """
     array = np.asarray(array)
-    if array.ndim != ndim:
-        raise ValidationError(f"{field}.shape", array.shape, f"{ndim} axes ordered {axes}")
+    ranks = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if array.ndim not in ranks:
+        rank = " or ".join(str(n) for n in ranks)
+        raise ValidationError(f"{field}.shape", array.shape, f"{rank} axes ordered {axes}")
     if array.size == 0:
         raise ValidationError(f"{field}.shape", array.shape, f"no empty axis in {axes}")
-    if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise ValidationError(f"{field}.dtype", str(array.dtype), "a real numeric type")
-    array = np.asarray(array, dtype=np.float32)
+    array = np.asarray(array, dtype=dtype)
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         raise ValidationError(field, f"<{bad} NaN/inf values>", "finite values only")
