@@ -17,7 +17,10 @@ import recon
 from experiments.run import RunSpec, run, score_table
 from sim.errors import ValidationError
 
-app = typer.Typer(help="nanotomo: a digital twin of nanoscale X-ray and electron tomography.", no_args_is_help=False)
+app = typer.Typer(
+    help="nanotomo: a digital twin of nanoscale X-ray and electron tomography.",
+    rich_markup_mode=None,  # help texts carry units in brackets, e.g. [deg]; not markup
+)
 
 
 @app.command("run")

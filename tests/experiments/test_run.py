@@ -83,3 +83,11 @@ def test_cli_run_small_and_bad_output(tmp_path):
     bad = runner.invoke(app, [*args, "--out", str(blocker / "x")])
     assert bad.exit_code == 2 and "out" in bad.output
     assert not (blocker.parent / "x").exists()
+
+
+def test_cli_help_shows_units():
+    """Units in brackets must survive the help formatter (no rich markup)."""
+    result = CliRunner().invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    for unit in ("[deg]", "[keV]"):
+        assert unit in result.output
