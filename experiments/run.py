@@ -23,6 +23,7 @@ import phantoms
 import recon
 from sim import io, plot, validate
 from sim.errors import ValidationError
+from sim.projector import project
 from sim.scheme import TiltScheme
 from sim.version import __version__
 
@@ -91,11 +92,12 @@ class RunSpec:
 
 @dataclass
 class RunResult:
-    """What a run produced: its folder, the scores per method and the timings [s]."""
+    """What a run produced: its folder, the scores per method, the timings [s] and the sample's visibility."""
 
     out: Path
     scores: dict
     timings_s: dict
+    visibility: dict
 
 
 def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = True) -> RunResult:
@@ -124,6 +126,16 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
         series = counts.to_line_integrals()
     timings["acquire"] = time.perf_counter() - clock
     console.log(f"acquired {counts.shape} at {spec.energy_kev:g} keV, {spec.photons_per_pixel:g} photons/pixel/view")
+    visibility = projection_contrast(series, instrument)
+    console.log(
+        f"largest optical depth {visibility['max_optical_depth']:.3g}, counting noise {visibility['noise_per_pixel']:.3g}"
+        f" per pixel: contrast-to-noise {visibility['contrast_to_noise']:.3g}"
+    )
+    if visibility["contrast_to_noise"] < 1:
+        console.print(
+            "[yellow]warning:[/yellow] the sample is fainter than the counting noise in a single pixel: "
+            "the reconstructions will be mostly noise. Raise the photons per pixel, or lower the energy."
+        )
 
     truth = series.ground_truth
     volumes, scores, curves = {}, {}, {}
@@ -145,12 +157,27 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
         for method, volume in volumes.items():
             io.save_volume(volume, out / f"recon_{method}.h5")
         io.write_json({m: metrics.scores_as_dict(s) for m, s in scores.items()}, out / "metrics.json")
-        io.write_json(_provenance(spec, series, volumes, timings), out / "provenance.json")
+        io.write_json({**_provenance(spec, series, volumes, timings), "visibility": visibility}, out / "provenance.json")
         plot.orthoslices({"ground truth": truth, **volumes}, out / "orthoslices.png", title=_title(spec))
         plot.sinogram(series, out / "sinogram.png")
         metrics.plot_fsc(curves, out / "fsc.png")
     timings["write"] = time.perf_counter() - clock
-    return RunResult(out=out, scores=scores, timings_s=timings)
+    return RunResult(out=out, scores=scores, timings_s=timings, visibility=visibility)
+
+
+def projection_contrast(series, instrument) -> dict:
+    """How visible the sample is in one projection, before any reconstruction.
+
+    The largest noise-free optical depth ``τ = ∫μ dz`` of the sample at 0°
+    against the counting noise of ``−log T`` in one pixel of a transparent
+    region, ``1/√(detected photons)``: their ratio is the single-pixel
+    contrast-to-noise. Below 1 the sample is hidden in the noise of each view
+    (averaging many voxels and views can still recover coarse features).
+    """
+    depth = project(series.ground_truth, [0.0])
+    noise = 1.0 / np.sqrt(instrument.photons_per_pixel * instrument.detector_efficiency)
+    tau = float(depth.max())
+    return {"max_optical_depth": tau, "noise_per_pixel": float(noise), "contrast_to_noise": tau / float(noise)}
 
 
 def score_table(result: RunResult) -> Table:

@@ -91,3 +91,28 @@ def test_cli_help_shows_units():
     assert result.exit_code == 0
     for unit in ("[deg]", "[keV]"):
         assert unit in result.output
+
+
+def test_projection_contrast_is_optical_depth_over_counting_noise():
+    """A 1 µm Si slab at 8 keV: τ = μ·t; noise 1/√(photons·efficiency); CNR = τ·√N."""
+    from experiments.run import projection_contrast
+    from instruments import TXM
+    from phantoms.library import material
+    from phantoms.phantom import Phantom
+
+    fractions = np.zeros((1, 2, 30, 24), np.float32)
+    fractions[0, :, 10:20, :] = 1.0
+    phantom = Phantom(fractions, (material("Si"),), voxel_nm=100.0)
+    txm = TXM(energy_kev=8.0, photons_per_pixel=1e4, detector_efficiency=0.25)
+    visibility = projection_contrast(txm.acquire(phantom, [0.0], seed=0), txm)
+    tau = material("Si").mu_per_nm(8.0) * 1000.0
+    assert visibility["max_optical_depth"] == pytest.approx(tau, rel=1e-5)
+    assert visibility["noise_per_pixel"] == pytest.approx(0.02)
+    assert visibility["contrast_to_noise"] == pytest.approx(tau / 0.02, rel=1e-5)
+
+
+def test_run_records_visibility(tmp_path):
+    result = run(RunSpec(**SMALL), tmp_path / "run", progress=False)
+    provenance = json.loads((result.out / "provenance.json").read_text())
+    assert provenance["visibility"] == pytest.approx(result.visibility)
+    assert result.visibility["contrast_to_noise"] < 1  # an 80 nm oxide particle at 1e4 photons/px
