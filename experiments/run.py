@@ -147,8 +147,8 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
         with console.status(f"reconstructing with {method}"):
             volumes[method] = recon.get(method)(series, **params)
         timings[method] = time.perf_counter() - clock
-        scores[method] = metrics.score(volumes[method], truth)
         curves[method] = metrics.fsc(volumes[method], truth)
+        scores[method] = metrics.score(volumes[method], truth, fsc_curve=curves[method])
 
     clock = time.perf_counter()
     with console.status("writing results"):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from metrics._inputs import as_pair, voxel_of
 from metrics.error import nrmse, psnr, rmse
-from metrics.fsc import fsc, threshold_curve
+from metrics.fsc import FSCCurve, fsc, threshold_curve
 from metrics.similarity import ssim
 from sim.errors import ValidationError
 from sim.volume import Volume
@@ -41,7 +41,9 @@ class Score:
         return f"{self.value:.4g} {self.unit}".rstrip()
 
 
-def score(volume, truth, *, fsc_threshold=0.5, voxel_nm: float | None = None) -> dict[str, Score]:
+def score(
+    volume, truth, *, fsc_threshold=0.5, voxel_nm: float | None = None, fsc_curve: FSCCurve | None = None
+) -> dict[str, Score]:
     """Score a reconstruction against the ground truth: error, similarity and resolution.
 
     Parameters
@@ -60,6 +62,9 @@ def score(volume, truth, *, fsc_threshold=0.5, voxel_nm: float | None = None) ->
         half maps (Rosenthal & Henderson, J. Mol. Biol. 333, 721 (2003)).
     voxel_nm : float, optional
         Voxel size [nm]; required only when neither input is a Volume.
+    fsc_curve : FSCCurve, optional
+        ``fsc(volume, truth)`` if the caller has already computed it (to plot
+        it, say), so it is not computed twice; its voxel size must match.
 
     Returns
     -------
@@ -92,7 +97,9 @@ def score(volume, truth, *, fsc_threshold=0.5, voxel_nm: float | None = None) ->
     if data_range == 0.0:
         raise ValidationError("truth", f"<constant {b.flat[0]!r}>", "a ground truth with max > min")
     unit = truth.unit if isinstance(truth, Volume) and truth.unit else "unit of truth"
-    curve = fsc(a, b, voxel_nm=voxel_nm)
+    if fsc_curve is not None and (not isinstance(fsc_curve, FSCCurve) or fsc_curve.voxel_nm != voxel_nm):
+        raise ValidationError("fsc_curve", fsc_curve, f"an FSCCurve of volume against truth at voxel {voxel_nm} nm")
+    curve = fsc(a, b, voxel_nm=voxel_nm) if fsc_curve is None else fsc_curve
     limited = "" if curve.crosses(fsc_threshold) else "; never crosses: Nyquist limit 2·voxel"
     return {
         "rmse": Score(rmse(a, b), unit, "root-mean-square error against the ground truth"),

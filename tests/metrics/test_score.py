@@ -105,3 +105,21 @@ def test_bad_input_names_the_field():
         score(np.zeros((8, 8, 8)), Volume(np.ones((8, 8, 8)), voxel_nm=1.0))
     with pytest.raises(ValidationError, match=r"^truth\.voxel_nm"):
         score(Volume(truth.data, voxel_nm=1.0), truth)
+
+
+def test_precomputed_fsc_curve_gives_the_same_scores():
+    import numpy as np
+
+    from metrics import fsc, score
+    from sim import Volume
+    from sim.errors import ValidationError
+
+    rng = np.random.default_rng(3)
+    truth = Volume(rng.random((12, 12, 12)), voxel_nm=1.5, unit="1/nm")
+    volume = truth.with_data(truth.data + 0.05 * rng.random((12, 12, 12)))
+    direct = score(volume, truth)
+    reused = score(volume, truth, fsc_curve=fsc(volume, truth))
+    assert {k: v.value for k, v in direct.items()} == {k: v.value for k, v in reused.items()}
+    other = fsc(volume.data, truth.data, voxel_nm=3.0)
+    with pytest.raises(ValidationError, match="fsc_curve"):
+        score(volume, truth, fsc_curve=other)
