@@ -14,6 +14,7 @@ from sim.volume import Volume
 
 PROJECTION_AXES = "(n_angles, n_rows, n_cols)"
 VALUE_KINDS = ("counts", "-log transmission", "line integral", "intensity", "phase")
+COUNTS_MODELS = ("transmission", "dark field")
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +50,18 @@ class TiltSeries:
         The sample the series was made from (a ``phantoms.Phantom``).
     provenance : dict
         Instrument, fidelity level, seed, package version, parameters.
+    views : dict of str to array, optional
+        Per-view table in acquisition order, one value per view for each
+        named column (e.g. ``"defocus_nm"``, ``"cumulative_dose_e_per_a2"``,
+        ``"time_s"``); names carry their unit.
+    counts_model : str
+        How ``"counts"`` relate to line integrals ``L`` of the ground truth:
+        ``"transmission"`` (``I = I₀·exp(−s·L)``, bright field, absorption)
+        or ``"dark field"`` (``I = I₀·(1 − exp(−s·L))``, annular dark field:
+        the electrons scattered out of the beam are counted).
+    line_integral_scale : float
+        ``s`` in the counts model: ``−log(...)/s`` gives ``L`` in the ground
+        truth's unit × nm (1 for X-ray absorption).
 
     Examples
     --------
@@ -73,6 +86,9 @@ class TiltSeries:
     ground_truth: Volume | None = None
     phantom: Any = None
     provenance: dict = field(default_factory=dict)
+    views: dict = field(default_factory=dict)
+    counts_model: str = "transmission"
+    line_integral_scale: float = 1.0
 
     def __post_init__(self):
         data = validate.finite_array("data", self.data, 3, PROJECTION_AXES)
@@ -103,6 +119,10 @@ class TiltSeries:
         if self.ground_truth is not None and not isinstance(self.ground_truth, Volume):
             raise ValidationError("ground_truth", type(self.ground_truth).__name__, "a sim.Volume or None")
         object.__setattr__(self, "provenance", dict(self.provenance))
+        object.__setattr__(self, "views", _views(self.views, n_angles))
+        if self.counts_model not in COUNTS_MODELS:
+            raise ValidationError("counts_model", self.counts_model, f"one of {COUNTS_MODELS}")
+        object.__setattr__(self, "line_integral_scale", validate.positive("line_integral_scale", self.line_integral_scale))
 
     @property
     def n_angles(self) -> int:
@@ -119,7 +139,7 @@ class TiltSeries:
         return ParallelGeometry(self.angles_deg, self.data.shape[1], self.data.shape[2], self.shifts_px, self.axis_offset_px)
 
     def to_line_integrals(self) -> "TiltSeries":
-        """Flat/dark-corrected ``−log(I/I₀)``; see :func:`sim.transmission.to_line_integrals`."""
+        """Flat/dark-corrected line integrals; see :func:`sim.transmission.to_line_integrals`."""
         from sim.transmission import to_line_integrals
 
         return to_line_integrals(self)
@@ -127,3 +147,16 @@ class TiltSeries:
     def with_data(self, data: np.ndarray, **changes) -> "TiltSeries":
         """A copy holding ``data`` (same geometry and metadata unless changed)."""
         return replace(self, data=data, **changes)
+
+
+def _views(views: dict, n_angles: int) -> dict:
+    """The per-view table as read-only float64 columns of length ``n_angles``."""
+    if not isinstance(views, dict):
+        raise ValidationError("views", type(views).__name__, "a dict of column name -> one value per view")
+    table = {}
+    for name, column in views.items():
+        values = np.asarray(column, dtype=np.float64)
+        if values.shape != (n_angles,) or not np.all(np.isfinite(values)):
+            raise ValidationError(f"views[{name!r}]", f"<shape {values.shape}>", f"{n_angles} finite values, one per view")
+        table[str(name)] = validate.frozen(values)
+    return table

@@ -1,4 +1,15 @@
-"""From recorded counts to line integrals: flat/dark correction and −log."""
+"""From recorded counts to line integrals: flat/dark correction and −log.
+
+Two counts models (``TiltSeries.counts_model``), each with a scale ``s``
+(``TiltSeries.line_integral_scale``):
+
+- ``"transmission"``: ``I = I₀·exp(−s·L)`` so ``L = −log(I/I₀)/s``
+  (X-ray absorption, ``s = 1``; bright-field electrons);
+- ``"dark field"``: ``I = I₀·(1 − exp(−s·L))`` so ``L = −log(1 − I/I₀)/s``
+  (annular dark field: the detector counts the electrons scattered out of
+  the incident beam ``I₀``, which is linear in ``L`` for thin samples and
+  saturates for thick ones).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +24,16 @@ MIN_COUNTS = 0.5
 
 
 def to_line_integrals(series: TiltSeries) -> TiltSeries:
-    """Flat- and dark-corrected ``−log(I/I₀)`` of a series of counts.
+    """Flat- and dark-corrected line integrals of a series of counts.
 
-    ``T = (I − D)/(F − D)`` with ``F`` and ``D`` the mean flat (white) and dark
-    frames; ``−log T`` is the line integral of μ (dimensionless). Where the
-    beam was fully absorbed (``I − D < 0.5`` counts, a log of ≤ 0 otherwise)
-    the signal is floored at half a count: that is the measurement's own
-    limit, and it is documented in the returned provenance
-    (``"floored_pixels"``).
+    ``T = (I − D)/(F − D)`` with ``F`` and ``D`` the mean flat (white, the
+    incident beam) and dark frames. For ``"transmission"`` series ``−log T``
+    is the line integral of μ (dimensionless); for ``"dark field"`` series
+    ``−log(1 − T)`` is. Both are divided by the series'
+    ``line_integral_scale``. Where the log's argument falls below half a
+    count (beam fully absorbed, or a dark-field pixel at or above the incident
+    beam) it is floored there: that is the measurement's own limit, and it is
+    documented in the returned provenance (``"floored_pixels"``).
 
     Examples
     --------
@@ -40,8 +53,10 @@ def to_line_integrals(series: TiltSeries) -> TiltSeries:
     if np.any(beam <= 0):
         raise ValidationError("series.flat", "<flat <= dark somewhere>", "flat frames brighter than dark frames everywhere")
     signal = series.data - dark
+    if series.counts_model == "dark field":
+        signal = beam - signal
     floored = int(np.count_nonzero(signal < MIN_COUNTS))
     np.maximum(signal, MIN_COUNTS, out=signal)
-    line = -np.log(signal / beam)
+    line = -np.log(signal / beam) / series.line_integral_scale
     provenance = {**series.provenance, "converted": "to_line_integrals", "floored_pixels": floored}
     return replace(series, data=line.astype(np.float32), values="-log transmission", unit="1", provenance=provenance)

@@ -11,10 +11,12 @@ Layout of a tilt-series file (``.h5`` / ``.hdf5``)::
     /measurement/instrument/detection_system/objective/resolution
                                       float64 (1,) [µm], @units = "um": pixel size at the sample
     /nanotomo                         @format, @format_version, @written_by, @pixel_nm [nm],
-                                      @values, @unit, @dose_unit, @axis_offset_px [px]
+                                      @values, @unit, @dose_unit, @axis_offset_px [px],
+                                      @counts_model, @line_integral_scale
     /nanotomo/shifts_px               float64 (n_angles, 2) [px], (row, col)
     /nanotomo/dose_per_view           float64 (n_angles,) [dose_unit]       only if given
     /nanotomo/provenance              JSON text
+    /nanotomo/views/<column>          float64 (n_angles,): the per-view table (defocus, dose, ...)
     /nanotomo/ground_truth/data       float32 (n_rows, n_z, n_x); @voxel_nm [nm], @quantity, @units
     /nanotomo/ground_truth/metadata   JSON text                             only if ground truth
 
@@ -156,6 +158,8 @@ def _write_nanotomo(f: h5py.File, series: TiltSeries, provenance: str, truth_met
         unit=series.unit,
         dose_unit=series.dose_unit,
         axis_offset_px=series.axis_offset_px,
+        counts_model=series.counts_model,
+        line_integral_scale=series.line_integral_scale,
         axes="(n_angles, n_rows, n_cols); rows run along the tilt axis",
     )
     shifts = nt.create_dataset("shifts_px", data=np.asarray(series.shifts_px, np.float64))
@@ -164,6 +168,9 @@ def _write_nanotomo(f: h5py.File, series: TiltSeries, provenance: str, truth_met
         dose = nt.create_dataset("dose_per_view", data=np.asarray(series.dose_per_view, np.float64))
         dose.attrs["units"] = series.dose_unit
     nt.create_dataset("provenance", data=provenance, dtype=_STR)
+    views = nt.create_group("views")
+    for name, column in series.views.items():
+        views.create_dataset(name, data=np.asarray(column, np.float64))
     if series.ground_truth is not None:
         _write_volume(nt.create_group("ground_truth"), series.ground_truth, truth_metadata)
 
@@ -197,6 +204,9 @@ def _series_from(f: h5py.File, info: dict) -> TiltSeries:
         dark=ex["data_dark"][()] if "data_dark" in ex else None,
         ground_truth=truth,
         provenance=json.loads(nt["provenance"].asstr()[()]),
+        views={name: column[()] for name, column in nt["views"].items()} if "views" in nt else {},
+        counts_model=str(info.get("counts_model", "transmission")),
+        line_integral_scale=float(info.get("line_integral_scale", 1.0)),
     )
 
 

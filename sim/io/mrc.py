@@ -192,6 +192,9 @@ def _series_from(record: dict, paths: dict, stack_path: Path, sidecar_path: Path
         dark=frames["dark"],
         ground_truth=truth,
         provenance=record["provenance"],
+        views={name: np.asarray(column, dtype=np.float64) for name, column in record.get("views", {}).items()},
+        counts_model=record.get("counts_model", "transmission"),
+        line_integral_scale=record.get("line_integral_scale", 1.0),
     )
 
 
@@ -286,6 +289,9 @@ def _series_sidecar(series: TiltSeries, tokens: dict, provenance: dict) -> str:
         "dose_unit": series.dose_unit,
         "shifts_px": series.shifts_px,
         "axis_offset_px": series.axis_offset_px,
+        "counts_model": series.counts_model,
+        "line_integral_scale": series.line_integral_scale,
+        "views": series.views,
         "provenance": provenance,
     }
     return dumps(record, "series")

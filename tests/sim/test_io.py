@@ -48,6 +48,9 @@ def make_series(*, full: bool, seed=0, n_angles=5):
         phantom=object(),
         provenance={"instrument": "stem-200kv-haadf", "seed": 7, "fidelity": "projection",
                     "params": {"dose_total_e_per_a2": 120.0, "order": "dose-symmetric"}, "tilts": [-60, 60]},
+        views={"defocus_nm": rng.normal(2000, 50, n_angles), "time_s": np.arange(n_angles) * 31.7},
+        counts_model="dark field",
+        line_integral_scale=1.7e-4,
     )
 
 
@@ -80,6 +83,10 @@ def assert_series_equal(back, series):
     if series.ground_truth is not None:
         assert_volumes_equal(back.ground_truth, series.ground_truth)
     assert back.provenance == to_jsonable(series.provenance)
+    assert back.views.keys() == series.views.keys()
+    for name, column in series.views.items():
+        assert back.views[name].tobytes() == column.tobytes()
+    assert (back.counts_model, back.line_integral_scale) == (series.counts_model, series.line_integral_scale)
     assert back.phantom is None
 
 

@@ -76,3 +76,29 @@ def test_scheme_rejects_bad_input(call, field):
     with pytest.raises(ValidationError) as error:
         call()
     assert error.value.field == field
+
+
+def test_views_table_is_read_only_and_checked():
+    series = sim.TiltSeries(np.zeros((3, 2, 4)), angles_deg=[-5, 0, 5], pixel_nm=1.0, values="line integral",
+                        views={"defocus_nm": [1.0, 2.0, 3.0]})
+    assert not series.views["defocus_nm"].flags.writeable
+    with pytest.raises(ValidationError, match=r"views\['time_s'\]"):
+        sim.TiltSeries(np.zeros((3, 2, 4)), angles_deg=[-5, 0, 5], pixel_nm=1.0, values="line integral",
+                   views={"time_s": [1.0, 2.0]})
+
+
+def test_dark_field_counts_invert_to_line_integrals():
+    """I = I₀(1 − exp(−s·L)) inverts to L exactly (noise-free)."""
+    line = np.array([0.0, 0.5, 20.0])
+    scale = 0.1
+    beam = 1000.0
+    counts = np.append(beam * (1.0 - np.exp(-scale * line)), beam)
+    series = sim.TiltSeries(counts.reshape(1, 1, 4), angles_deg=[0.0], pixel_nm=1.0, values="counts",
+                            flat=np.full((1, 1, 4), beam), counts_model="dark field", line_integral_scale=scale)
+    converted = series.to_line_integrals()
+    back = converted.data[0, 0]
+    # float32 counts carry ~1e-7 relative rounding, amplified by 1/(1 − T) ≤ e² here: 1e-5 is ample
+    np.testing.assert_allclose(back[:3], line, rtol=1e-5, atol=1e-5)
+    # a pixel that counted the whole beam is floored at half a count below it
+    assert back[3] == pytest.approx(-np.log(0.5 / beam) / scale, rel=1e-6)
+    assert converted.provenance["floored_pixels"] == 1
