@@ -21,13 +21,19 @@ from sim.errors import ValidationError
 from sim.tiltseries import TiltSeries
 
 MIN_COUNTS = 0.5
+INCIDENT = "incident_per_px"
+"""Per-view column of a series' ``views`` holding the incident beam [counts/px]
+of each view (electron series, whose dose changes from view to view); when
+present it replaces the flat frames."""
 
 
 def to_line_integrals(series: TiltSeries) -> TiltSeries:
     """Flat- and dark-corrected line integrals of a series of counts.
 
     ``T = (I − D)/(F − D)`` with ``F`` and ``D`` the mean flat (white, the
-    incident beam) and dark frames. For ``"transmission"`` series ``−log T``
+    incident beam) and dark frames; a series whose ``views`` holds
+    ``"incident_per_px"`` (the incident counts per pixel of each view) uses
+    that as ``F`` instead. For ``"transmission"`` series ``−log T``
     is the line integral of μ (dimensionless); for ``"dark field"`` series
     ``−log(1 − T)`` is. Both are divided by the series'
     ``line_integral_scale``. Where the log's argument falls below half a
@@ -46,10 +52,13 @@ def to_line_integrals(series: TiltSeries) -> TiltSeries:
     """
     if series.values != "counts":
         raise ValidationError("series.values", series.values, "'counts' (this converts counts to −log transmission)")
-    if series.flat is None:
-        raise ValidationError("series.flat", None, "flat (white) frames recorded with the series")
     dark = series.dark.mean(axis=0) if series.dark is not None else np.zeros(series.data.shape[1:], np.float32)
-    beam = series.flat.mean(axis=0) - dark
+    if INCIDENT in series.views:
+        beam = np.asarray(series.views[INCIDENT], np.float64)[:, None, None] - dark
+    elif series.flat is None:
+        raise ValidationError("series.flat", None, f"flat (white) frames or views[{INCIDENT!r}] recorded with the series")
+    else:
+        beam = series.flat.mean(axis=0) - dark
     if np.any(beam <= 0):
         raise ValidationError("series.flat", "<flat <= dark somewhere>", "flat frames brighter than dark frames everywhere")
     signal = series.data - dark

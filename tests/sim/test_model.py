@@ -102,3 +102,12 @@ def test_dark_field_counts_invert_to_line_integrals():
     # a pixel that counted the whole beam is floored at half a count below it
     assert back[3] == pytest.approx(-np.log(0.5 / beam) / scale, rel=1e-6)
     assert converted.provenance["floored_pixels"] == 1
+
+
+def test_per_view_incident_beam_replaces_flat_frames():
+    """Electron series change dose per view: I₀ of each view comes from views['incident_per_px']."""
+    incident = np.array([100.0, 400.0])
+    counts = (incident * np.exp(-0.5))[:, None, None] * np.ones((2, 1, 3))
+    series = sim.TiltSeries(counts, angles_deg=[0.0, 60.0], pixel_nm=1.0, values="counts",
+                            views={"incident_per_px": incident})
+    np.testing.assert_allclose(series.to_line_integrals().data, 0.5, rtol=1e-6)
