@@ -1,8 +1,10 @@
 """Materials: a chemical formula and a density, with X-ray and electron physics.
 
-Every physical number is computed from xraylib (Schoonjans et al.,
-Spectrochim. Acta B 66, 776 (2011)); nothing here is typed in except the
-formula and the density. Values are cached per (formula, density, energy).
+X-ray numbers are computed from xraylib (Schoonjans et al., Spectrochim. Acta B
+66, 776 (2011)), electron numbers from :mod:`sim.scattering` (Lobato & Van Dyck
+scattering factors; Malis et al. inelastic mean free paths); nothing here is
+typed in except the formula and the density. Values are cached per material
+and energy (or voltage).
 
 Quantities and units
 --------------------
@@ -13,6 +15,16 @@ Quantities and units
   ``δ = 1 − Refractive_Index_Re``, ``β = Refractive_Index_Im`` [dimensionless].
 - ``atom_densities_per_nm3()``: {Z: atoms/nm³}, the input of Z-contrast
   (HAADF ∝ Σ_Z N_Z·Zⁿ) and of electron scattering potentials.
+- ``mean_inner_potential_v``: V₀ [V] = (h²/2πm₀e)·Σ_Z N_Z·f_e,Z(0) of neutral,
+  non-bonded atoms (``sim.scattering.mean_inner_potential_v``).
+- ``elastic_mfp_nm(voltage_kv)``: elastic mean free path [nm], 1/Σ_Z N_Z·σ_el,Z
+  (first-Born cross sections of the same scattering factors).
+- ``inelastic_mfp_nm(voltage_kv, collection_mrad=10.0)``: inelastic mean free
+  path [nm] of Malis, Cheng & Egerton (1988), composition only (no density);
+  ``inelastic_mfp_iakoubovskii_nm(...)``: Iakoubovskii et al. (2008), from the
+  density. ``mean_energy_loss_ev``: E_m = 7.6·Z_eff^0.36 [eV].
+- ``z_contrast_per_nm3(exponent=1.7)``: Σ_Z N_Z·Zⁿ [1/nm³], the HAADF signal
+  per unit path length.
 
 xraylib tabulates cross sections from 0.1 keV to 800 keV, so energies outside
 ``ENERGY_RANGE_KEV`` are refused (it refuses to extrapolate, and so do we).
@@ -26,7 +38,7 @@ from functools import lru_cache
 import xraylib
 from scipy.constants import Avogadro
 
-from sim import validate
+from sim import scattering, validate
 from sim.errors import ValidationError
 
 ENERGY_RANGE_KEV = (0.1, 800.0)
@@ -60,6 +72,10 @@ class Material:
     {14: 1.0}
     >>> round(si.atoms_per_nm3, 1)                    # 5.0e22 atoms/cm³
     50.0
+    >>> round(si.mean_inner_potential_v, 2)           # [V], neutral atoms
+    13.96
+    >>> round(si.elastic_mfp_nm(200.0)), round(si.inelastic_mfp_nm(200.0))   # [nm]
+    (108, 125)
     """
 
     name: str
@@ -142,6 +158,46 @@ class Material:
         """
         return sum(z * x for z, x in self.composition.items())
 
+    # --- electron scattering (sim.scattering) ---------------------------------------
+
+    @property
+    def mean_inner_potential_v(self) -> float:
+        """Mean inner potential V₀ [V] of the neutral, non-bonded atoms (Lobato & Van Dyck f_e(0))."""
+        return _mean_inner_potential_v(self)
+
+    def elastic_mfp_nm(self, voltage_kv: float) -> float:
+        """Elastic mean free path [nm] at ``voltage_kv`` [kV] (isolated atoms, first Born)."""
+        return _elastic_mfp_nm(self, validate.positive("voltage_kv", voltage_kv, "kV"))
+
+    def inelastic_mfp_nm(self, voltage_kv: float, collection_mrad: float = 10.0) -> float:
+        """Inelastic mean free path [nm] by Malis, Cheng & Egerton (1988); independent of density.
+
+        ``voltage_kv`` [kV] > 0; ``collection_mrad`` [mrad] is the collection
+        semi-angle β. See :func:`sim.scattering.inelastic_mfp_nm`.
+        """
+        voltage = validate.positive("voltage_kv", voltage_kv, "kV")
+        return _inelastic_mfp_nm(self, voltage, validate.positive("collection_mrad", collection_mrad, "mrad"))
+
+    def inelastic_mfp_iakoubovskii_nm(
+        self, voltage_kv: float, collection_mrad: float = 10.0, convergence_mrad: float = 0.0
+    ) -> float:
+        """Inelastic mean free path [nm] from this density (Iakoubovskii et al. 2008, eq. 9).
+
+        See :func:`sim.scattering.inelastic_mfp_iakoubovskii_nm`.
+        """
+        return scattering.inelastic_mfp_iakoubovskii_nm(
+            self.density_g_cm3, voltage_kv, collection_mrad=collection_mrad, convergence_mrad=convergence_mrad
+        )
+
+    @property
+    def mean_energy_loss_ev(self) -> float:
+        """Mean energy loss per inelastic event E_m = 7.6·Z_eff^0.36 [eV] (Malis et al. 1988)."""
+        return scattering.mean_energy_loss_ev(self.composition)
+
+    def z_contrast_per_nm3(self, exponent: float = 1.7) -> float:
+        """HAADF Z-contrast density Σ_Z N_Z·Zⁿ [1/nm³], ``exponent`` n in [1, 2]."""
+        return _z_contrast_per_nm3(self, validate.in_range("exponent", exponent, *scattering.Z_CONTRAST_EXPONENT_RANGE))
+
 
 def check_energy(energy_kev: float) -> float:
     """Return ``energy_kev`` as float if xraylib has data there, else raise.
@@ -176,3 +232,23 @@ def _delta(formula: str, density: float, energy_kev: float) -> float:
 @lru_cache(maxsize=4096)
 def _beta(formula: str, density: float, energy_kev: float) -> float:
     return float(xraylib.Refractive_Index_Im(formula, energy_kev, density))
+
+
+@lru_cache(maxsize=4096)
+def _mean_inner_potential_v(material: Material) -> float:
+    return scattering.mean_inner_potential_v(material.atom_densities_per_nm3())
+
+
+@lru_cache(maxsize=4096)
+def _elastic_mfp_nm(material: Material, voltage_kv: float) -> float:
+    return scattering.elastic_mfp_nm(material.atom_densities_per_nm3(), voltage_kv)
+
+
+@lru_cache(maxsize=4096)
+def _inelastic_mfp_nm(material: Material, voltage_kv: float, collection_mrad: float) -> float:
+    return scattering.inelastic_mfp_nm(material.composition, voltage_kv, collection_mrad)
+
+
+@lru_cache(maxsize=4096)
+def _z_contrast_per_nm3(material: Material, exponent: float) -> float:
+    return scattering.z_contrast_per_nm3(material.atom_densities_per_nm3(), exponent)
