@@ -10,10 +10,17 @@ from __future__ import annotations
 import dataclasses
 
 from instruments.presets import PRESETS
+from instruments.stem import STEM
+from instruments.tem import TEM
 from instruments.txm import TXM
 from sim.errors import ValidationError
 
-_INSTRUMENTS = {"txm": (TXM, "full-field absorption TXM (Beer-Lambert, Poisson noise, flats/darks); fidelity: projection")}
+_INSTRUMENTS = {
+    "txm": (TXM, "full-field absorption TXM (Beer-Lambert, Poisson noise, flats/darks); fidelity: projection"),
+    "stem": (STEM, "HAADF-STEM (Z-contrast, probe depth of focus, dose, stage, damage); fidelity: projection, multislice"),
+    "tem": (TEM, "bright-field TEM (CTF, inelastic blur, energy filter, DQE/MTF, stage, damage); "
+                 "fidelity: projection, wave, multislice"),
+}
 
 
 def available() -> dict[str, str]:
@@ -43,4 +50,4 @@ def preset(name: str, **overrides):
     return get(kind, **{**params, **overrides})
 
 
-__all__ = ["PRESETS", "TXM", "available", "get", "preset"]
+__all__ = ["PRESETS", "STEM", "TEM", "TXM", "available", "get", "preset"]
