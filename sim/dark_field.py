@@ -39,7 +39,7 @@ import scipy.integrate
 import scipy.special
 
 from sim import validate
-from sim.electron_optics import Aberrations, probe_intensity, relativistic_gamma, spatial_frequencies, wavelength_nm
+from sim.electron_optics import Aberrations, probe_intensity, relativistic_gamma, wavelength_nm
 from sim.errors import ValidationError
 from sim.scattering import electron_form_factor_nm
 
@@ -47,6 +47,8 @@ FIT_ELEMENTS = tuple(range(6, 84))
 """Elements (C…Bi) over which the annular cross-section is fitted as ``C·Zⁿ``."""
 
 _AIRY_FWHM = 0.61
+RADIUS_STEP_PX = 0.1
+"""Defocus-disc radii closer than this [px] share one probe transfer in :func:`haadf_signal`."""
 
 
 @lru_cache(maxsize=256)
@@ -85,30 +87,40 @@ def z_contrast_scale_nm2(voltage_kv: float, inner_mrad: float, outer_mrad: float
 
 def probe_transfer(shape, pixel_nm: float, voltage_kv: float, convergence_mrad: float, defocus_nm: float, *,
                    source_size_nm: float = 0.0) -> np.ndarray:
-    """Fourier transform of the pixel-integrated probe intensity at ``defocus_nm`` (unshifted, real, 1 at k = 0).
+    """Fourier transform of the pixel-integrated probe intensity at ``defocus_nm`` (rfft layout, real, 1 at k = 0).
 
     Geometric optics for pixels coarser than the probe (see the module
-    docstring): ``jinc(2πRk)·exp(−k²/(2·s_k²))·sinc(k_r p)·sinc(k_c p)`` with
-    ``R = α·|Δf|`` and the Gaussian of the in-focus probe and the source.
+    docstring): ``jinc(2πRk)·exp(−2π²σ²k²)·sinc(k_r p)·sinc(k_c p)`` with
+    ``R = α·|Δf|`` and σ the Gaussian of the in-focus probe and the source.
 
     >>> t = probe_transfer((16, 16), 1.0, 200.0, 25.0, 0.0)
-    >>> float(t[0, 0])
-    1.0
+    >>> t.shape, float(t[0, 0])
+    ((16, 9), 1.0)
     """
     alpha = validate.positive("convergence_mrad", convergence_mrad, "mrad") * 1e-3
+    k, base = _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm)
+    return base * _disc_transfer(k, alpha * abs(float(defocus_nm)))
+
+
+def _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm):
+    """|k| on the rfft grid and the in-focus probe × pixel transfer there."""
     pixel = validate.positive("pixel_nm", pixel_nm, "nm")
-    wavelength = wavelength_nm(voltage_kv)
-    k_rows, k_cols = spatial_frequencies(shape, pixel)
+    k_rows = scipy.fft.fftfreq(shape[0], pixel)[:, None]
+    k_cols = scipy.fft.rfftfreq(shape[1], pixel)[None, :]
+    fwhm = np.hypot(_AIRY_FWHM * wavelength_nm(voltage_kv) / alpha,
+                    validate.non_negative("source_size_nm", source_size_nm, "nm"))
+    sigma = fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0)))
     k = np.hypot(k_rows, k_cols)
-    radius = alpha * abs(float(defocus_nm))
-    argument = 2.0 * np.pi * radius * k
+    return k, np.exp(-2.0 * (np.pi * sigma * k) ** 2) * np.sinc(k_rows * pixel) * np.sinc(k_cols * pixel)
+
+
+def _disc_transfer(k: np.ndarray, radius_nm: float) -> np.ndarray:
+    """Fourier transform of a uniform disc of radius ``radius_nm``, ``2·J1(x)/x`` with ``x = 2πRk``."""
+    argument = 2.0 * np.pi * radius_nm * k
     disc = np.ones_like(argument)
     nonzero = argument > 1e-12
     disc[nonzero] = 2.0 * scipy.special.j1(argument[nonzero]) / argument[nonzero]
-    fwhm = np.hypot(_AIRY_FWHM * wavelength / alpha, validate.non_negative("source_size_nm", source_size_nm, "nm"))
-    sigma = fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0)))
-    gaussian = np.exp(-2.0 * (np.pi * sigma * k) ** 2)
-    return disc * gaussian * np.sinc(k_rows * pixel) * np.sinc(k_cols * pixel)
+    return disc
 
 
 def haadf_signal(slabs: np.ndarray, depths_nm: np.ndarray, *, pixel_nm: float, voltage_kv: float,
@@ -125,6 +137,10 @@ def haadf_signal(slabs: np.ndarray, depths_nm: np.ndarray, *, pixel_nm: float, v
         Scan step [nm], accelerating voltage [kV], probe semi-angle [mrad],
         probe aberrations (``defocus_nm`` sets the focal plane), source size (FWHM) [nm].
 
+    With coarse pixels, slabs whose defocus discs have the same radius to
+    within ``RADIUS_STEP_PX`` of a pixel are summed before one FFT (an error
+    far below the pixel's own blur).
+
     >>> slabs = np.zeros((1, 9, 9), np.float32); slabs[0, 4, 4] = 1.0
     >>> s = haadf_signal(slabs, [0.0], pixel_nm=1.0, voltage_kv=200.0, convergence_mrad=25.0,
     ...                  aberrations=Aberrations())
@@ -137,20 +153,24 @@ def haadf_signal(slabs: np.ndarray, depths_nm: np.ndarray, *, pixel_nm: float, v
         raise ValidationError("depths_nm", f"<{depths.size} depths>", f"one per slab of slabs with shape {slabs.shape}")
     shape = slabs.shape[1:]
     alpha = validate.positive("convergence_mrad", convergence_mrad, "mrad") * 1e-3
-    coarse = pixel_nm > wavelength_nm(voltage_kv) / (2.0 * alpha)
-    total = np.zeros(shape[0] * (shape[1] // 2 + 1), np.complex128).reshape(shape[0], shape[1] // 2 + 1)
-    for slab, depth in zip(slabs, depths):
-        if not slab.any():
-            continue
-        defocus = aberrations.defocus_nm - depth
-        if coarse:
-            transfer = probe_transfer(shape, pixel_nm, voltage_kv, convergence_mrad, defocus,
-                                      source_size_nm=source_size_nm)[:, : shape[1] // 2 + 1]
-        else:
-            probe = probe_intensity(shape, pixel_nm, voltage_kv, convergence_mrad, aberrations.with_defocus(defocus),
+    pixel = validate.positive("pixel_nm", pixel_nm, "nm")
+    occupied = [j for j in range(slabs.shape[0]) if slabs[j].any()]
+    total = np.zeros((shape[0], shape[1] // 2 + 1), np.complex128)
+    if pixel > wavelength_nm(voltage_kv) / (2.0 * alpha):
+        k, base = _in_focus_transfer(shape, pixel, voltage_kv, alpha, source_size_nm)
+        step_nm = RADIUS_STEP_PX * pixel
+        groups: dict[int, np.ndarray] = {}
+        for j in occupied:
+            key = int(round(alpha * abs(aberrations.defocus_nm - depths[j]) / step_nm))
+            groups[key] = groups[key] + slabs[j] if key in groups else slabs[j].astype(np.float64)
+        for key, summed in groups.items():
+            total += scipy.fft.rfft2(summed) * (base * _disc_transfer(k, key * step_nm))
+    else:
+        for j in occupied:
+            probe = probe_intensity(shape, pixel, voltage_kv, convergence_mrad,
+                                    aberrations.with_defocus(aberrations.defocus_nm - depths[j]),
                                     source_size_nm=source_size_nm)
-            transfer = scipy.fft.rfft2(scipy.fft.ifftshift(probe))
-        total += scipy.fft.rfft2(slab) * transfer
+            total += scipy.fft.rfft2(slabs[j]) * scipy.fft.rfft2(scipy.fft.ifftshift(probe))
     return scipy.fft.irfft2(total, s=shape).astype(np.float32)
 
 
