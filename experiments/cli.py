@@ -14,7 +14,8 @@ from rich.table import Table
 import instruments
 import phantoms
 import recon
-from experiments.run import RunSpec, run, score_table
+from experiments.electron_outputs import acquisition_time_table
+from experiments.run import ORDERS, RunSpec, run, score_table
 from sim.errors import ValidationError
 
 app = typer.Typer(
@@ -27,21 +28,33 @@ app = typer.Typer(
 def run_command(
     phantom: Annotated[str, typer.Option(help="Registered phantom (see `nanotomo list`).")] = "battery_particle",
     phantom_param: Annotated[list[str], typer.Option(help="Phantom parameter KEY=VALUE (JSON value), repeatable.")] = [],  # noqa: B006
-    views: Annotated[int, typer.Option(help="Number of views.")] = 181,
-    tilt_min: Annotated[float, typer.Option(help="First tilt [deg].")] = -90.0,
-    tilt_max: Annotated[float, typer.Option(help="Last tilt [deg].")] = 90.0,
-    photons: Annotated[float, typer.Option(help="Incident photons per pixel per view.")] = 1.0e4,
-    energy: Annotated[float, typer.Option(help="Photon energy [keV].")] = 8.0,
+    instrument: Annotated[str, typer.Option(help="Instrument kind (txm, stem, tem) or preset (see `nanotomo list`).")] = "txm",
+    instrument_param: Annotated[list[str], typer.Option(
+        help="Instrument parameter KEY=VALUE (JSON value), repeatable, e.g. defocus_nm=3000.")] = [],  # noqa: B006
+    dose: Annotated[float | None, typer.Option(
+        help="Total electron dose of the series [e/A^2] (electron instruments; = dose_total_e_per_a2).")] = None,
+    views: Annotated[int | None, typer.Option(
+        help="Number of views [default: 181 for the TXM, one per 2 deg for electron instruments].")] = None,
+    tilt_min: Annotated[float | None, typer.Option(
+        help="First tilt [deg] [default: -90 for the TXM, minus the holder's limit for electron instruments].")] = None,
+    tilt_max: Annotated[float | None, typer.Option(
+        help="Last tilt [deg] [default: 90 for the TXM, the holder's limit for electron instruments].")] = None,
+    order: Annotated[str, typer.Option(help=f"Acquisition order: one of {', '.join(ORDERS)}.")] = "sequential",
+    photons: Annotated[float | None, typer.Option(help="Incident photons per pixel per view (TXM) [default: 1e4].")] = None,
+    energy: Annotated[float | None, typer.Option(help="Photon energy [keV] (TXM) [default: 8].")] = None,
     method: Annotated[list[str], typer.Option(help="Reconstruction method, repeatable.")] = ["fbp", "sirt"],  # noqa: B006
     sirt_iter: Annotated[int, typer.Option(help="SIRT iterations.")] = 40,
     seed: Annotated[int, typer.Option(help="Seed of the phantom and the noise.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Output folder [default: nanotomo_runs/<phantom>-<time>].")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
 ):
-    """Simulate a TXM tilt series of a phantom, reconstruct it, score it, write a run folder."""
+    """Simulate a tilt series of a phantom (TXM or electron microscope), reconstruct it, score it, write a run folder."""
     console = Console(stderr=True, quiet=quiet)
     try:
-        params = _parse_params(phantom_param)
+        params = _parse_params(phantom_param, "phantom_param")
+        instrument_params = _parse_params(instrument_param, "instrument_param")
+        if dose is not None:
+            instrument_params["dose_total_e_per_a2"] = dose
         method_params = {"sirt": {"n_iter": sirt_iter}} if "sirt" in method else {}
         spec = RunSpec(
             phantom=phantom,
@@ -54,6 +67,9 @@ def run_command(
             methods=tuple(method),
             method_params=method_params,
             seed=seed,
+            instrument=instrument,
+            instrument_params=instrument_params,
+            order=order,
         )
         folder = out or Path("nanotomo_runs") / f"{phantom}-{datetime.now():%Y%m%d-%H%M%S}"
         result = run(spec, folder, console=console, progress=not quiet)
@@ -61,6 +77,8 @@ def run_command(
         Console(stderr=True).print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
     Console().print(score_table(result))
+    if result.acquisition_time_s:
+        Console().print(acquisition_time_table(result.acquisition_time_s))
     Console().print(f"results in {result.out}")
 
 
@@ -81,12 +99,12 @@ def list_command():
         console.print(table)
 
 
-def _parse_params(items: list[str]) -> dict:
+def _parse_params(items: list[str], field: str) -> dict:
     params = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValidationError("phantom_param", item, "KEY=VALUE, e.g. diameter_nm=1000")
+            raise ValidationError(field, item, "KEY=VALUE, e.g. diameter_nm=1000")
         try:
             params[key] = json.loads(value)
         except json.JSONDecodeError:

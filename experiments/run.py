@@ -1,8 +1,11 @@
-"""One experiment end to end: phantom → TXM tilt series → reconstructions → scores → files.
+"""One experiment end to end: phantom → tilt series → reconstructions → scores → files.
 
 The built-in default (``RunSpec()``) is what ``nanotomo run`` does with no
 arguments: the battery particle, absorption TXM at 8 keV, 181 views over 180°,
-FBP and SIRT.
+FBP and SIRT. ``RunSpec(instrument="stem-200kv-haadf", phantom="lamella")``
+runs an electron instrument (a preset or the kinds ``"stem"``, ``"tem"``)
+over its holder's tilt range and adds the IMOD-ready files of
+:mod:`experiments.electron_outputs`.
 """
 
 from __future__ import annotations
@@ -21,19 +24,27 @@ import instruments
 import metrics
 import phantoms
 import recon
+from experiments.electron_outputs import acquisition_time, write_electron_files
 from sim import io, plot, validate
 from sim.errors import ValidationError
+from sim.holder import holder
 from sim.projector import project
 from sim.scheme import TiltScheme
 from sim.version import __version__
 
 COLUMN_NAMES = {"rmse": "RMSE", "nrmse": "NRMSE", "psnr": "PSNR", "ssim": "SSIM", "fsc_resolution": "FSC res."}
 DEFAULT_METHOD_PARAMS = {"fbp": {"filter": "shepp-logan"}, "sirt": {"n_iter": 40}}
+TXM_DEFAULTS = {"tilt_min_deg": -90.0, "tilt_max_deg": 90.0, "n_views": 181}
+ELECTRON_STEP_DEG = 2.0  # 71 views over ±70°: typical electron series have 70–140 views (MRS Bulletin 45, 2020)
+ORDERS = ("sequential", "dose-symmetric", "bidirectional")
 
 
 @dataclass(frozen=True)
 class RunSpec:
     """What to simulate, reconstruct and score.
+
+    Unset values (None) are resolved on construction from the instrument, so
+    the spec always holds the values the run uses.
 
     Parameters
     ----------
@@ -41,32 +52,46 @@ class RunSpec:
         A registered phantom (``nanotomo list``).
     phantom_params : dict
         Its parameters (sizes in nm).
-    energy_kev : float
-        Photon energy [keV].
-    photons_per_pixel : float
-        Incident photons per pixel per view.
-    tilt_min_deg, tilt_max_deg : float
-        Tilt range [deg], both ends recorded.
-    n_views : int
-        Number of views, evenly spaced over the range.
+    energy_kev : float, optional
+        Photon energy [keV] (TXM only; default the preset's, else 8 keV).
+    photons_per_pixel : float, optional
+        Incident photons per pixel per view (TXM only; default the preset's, else 1e4).
+    tilt_min_deg, tilt_max_deg : float, optional
+        Tilt range [deg], both ends recorded. Default: −90…90° for the TXM,
+        the holder's limit (e.g. ±70° for the "standard" holder) for an
+        electron instrument, whose tilts must stay within it.
+    n_views : int, optional
+        Number of views, evenly spaced over the range. Default: 181 for the
+        TXM; for an electron instrument one view every 2° (71 over ±70°;
+        typical series have 70–140 views, MRS Bulletin 45, 2020).
     methods : tuple of str
         Registered reconstruction methods to run.
     method_params : dict
         Per-method parameters, e.g. ``{"sirt": {"n_iter": 100}}``.
     seed : int
         Seed of the phantom and of the noise.
+    instrument : str
+        An instrument kind (``"txm"``, ``"stem"``, ``"tem"``) or a preset
+        name (``nanotomo list``).
+    instrument_params : dict
+        Instrument parameters over the preset's (e.g. ``{"dose_total_e_per_a2": 120}``).
+    order : str
+        Acquisition order: ``"sequential"``, ``"dose-symmetric"`` or ``"bidirectional"``.
     """
 
     phantom: str = "battery_particle"
     phantom_params: dict = field(default_factory=dict)
-    energy_kev: float = 8.0
-    photons_per_pixel: float = 1.0e4
-    tilt_min_deg: float = -90.0
-    tilt_max_deg: float = 90.0
-    n_views: int = 181
+    energy_kev: float | None = None
+    photons_per_pixel: float | None = None
+    tilt_min_deg: float | None = None
+    tilt_max_deg: float | None = None
+    n_views: int | None = None
     methods: tuple[str, ...] = ("fbp", "sirt")
     method_params: dict = field(default_factory=dict)
     seed: int = 0
+    instrument: str = "txm"
+    instrument_params: dict = field(default_factory=dict)
+    order: str = "sequential"
 
     def __post_init__(self):
         if self.phantom not in phantoms.available():
@@ -79,34 +104,113 @@ class RunSpec:
             if method not in self.methods:
                 raise ValidationError("method_params", method, f"one of the chosen methods {list(self.methods)}")
             recon.check_params(recon.get(method), params)
+        if self.order not in ORDERS:
+            raise ValidationError("order", self.order, f"one of {ORDERS}")
+        if not isinstance(self.instrument_params, dict):
+            raise ValidationError("instrument_params", self.instrument_params, "a dict of instrument parameters")
+        kind = instrument_kind(self.instrument)
+        if kind == "txm":
+            config = self._txm()
+            object.__setattr__(self, "energy_kev", config.energy_kev)
+            object.__setattr__(self, "photons_per_pixel", config.photons_per_pixel)
+            defaults = TXM_DEFAULTS
+        else:
+            for name in ("energy_kev", "photons_per_pixel"):
+                if getattr(self, name) is not None:
+                    raise ValidationError(name, getattr(self, name), f"unset for the electron instrument {self.instrument!r} "
+                                          "(its dose and optics go in instrument_params)")
+            config = self.instrument_config()
+            limit = holder(config.holder).tilt_limit_deg
+            low = -limit if self.tilt_min_deg is None else self.tilt_min_deg
+            high = limit if self.tilt_max_deg is None else self.tilt_max_deg
+            defaults = {"tilt_min_deg": -limit, "tilt_max_deg": limit,
+                        "n_views": int(round((high - low) / ELECTRON_STEP_DEG)) + 1}
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
         if int(self.n_views) != self.n_views or self.n_views < 2:
             raise ValidationError("n_views", self.n_views, "an integer >= 2")
         validate.in_range("tilt_min_deg", self.tilt_min_deg, -180, 180, "deg")
         validate.in_range("tilt_max_deg", self.tilt_max_deg, self.tilt_min_deg + 1e-3, 180, "deg")
-        instruments.TXM(energy_kev=self.energy_kev, photons_per_pixel=self.photons_per_pixel)
+        if kind != "txm":
+            for name in ("tilt_min_deg", "tilt_max_deg"):
+                if abs(getattr(self, name)) > limit:
+                    raise ValidationError(name, getattr(self, name),
+                                          f"|tilt| <= {limit:g}° for the {config.holder!r} holder of {self.instrument!r}")
+
+    @property
+    def electron(self) -> bool:
+        """Whether the instrument is an electron microscope (not the TXM)."""
+        return instrument_kind(self.instrument) != "txm"
+
+    def instrument_config(self):
+        """The validated instrument this spec names (a preset or a kind, with ``instrument_params``)."""
+        if instrument_kind(self.instrument) == "txm":
+            return self._txm()
+        return _build(self.instrument, self.instrument_params)
 
     def params_for(self, method: str) -> dict:
         """The method's parameters: the run's defaults updated by the spec's."""
         return {**DEFAULT_METHOD_PARAMS.get(method, {}), **self.method_params.get(method, {})}
 
+    def _txm(self):
+        params = dict(self.instrument_params)
+        for name in ("energy_kev", "photons_per_pixel"):
+            value = getattr(self, name)
+            if value is not None:
+                if name in params and params[name] != value:
+                    raise ValidationError(name, value, f"given once (instrument_params also sets {name} = {params[name]!r})")
+                params[name] = value
+        return _build(self.instrument, params)
+
+
+def instrument_kind(name: str) -> str:
+    """The kind (``"txm"``, ``"stem"``, ``"tem"``) of an instrument kind or preset name.
+
+    Examples
+    --------
+    >>> instrument_kind("stem-200kv-haadf"), instrument_kind("txm")
+    ('stem', 'txm')
+    """
+    if name in instruments.PRESETS:
+        return instruments.PRESETS[name][0]
+    kinds = sorted(set(instruments.available()) - set(instruments.PRESETS))
+    if name not in kinds:
+        raise ValidationError("instrument", name, f"an instrument kind {kinds} or a preset {sorted(instruments.PRESETS)}")
+    return name
+
+
+def _build(name: str, params: dict):
+    if name in instruments.PRESETS:
+        return instruments.preset(name, **params)
+    return instruments.get(name, **params)
+
 
 @dataclass
 class RunResult:
-    """What a run produced: its folder, the scores per method, the timings [s] and the sample's visibility."""
+    """What a run produced: its folder, the scores per method, the timings [s], the sample's visibility
+    (TXM) and the simulated session's acquisition time [s] (electron instruments)."""
 
     out: Path
     scores: dict
     timings_s: dict
     visibility: dict
+    acquisition_time_s: dict = field(default_factory=dict)
 
 
 def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = True) -> RunResult:
     """Run ``spec`` and write everything into the folder ``out``.
 
-    Writes ``series.h5`` (Data Exchange), ``ground_truth.h5``,
-    ``recon_<method>.h5``, ``metrics.json``, ``provenance.json`` and the
-    figures ``orthoslices.png``, ``sinogram.png`` and ``fsc.png``. The folder
-    is checked before any work: it must be creatable and writable.
+    Writes ``ground_truth.h5``, ``recon_<method>.h5``, ``metrics.json``,
+    ``provenance.json`` and the figures ``orthoslices.png``, ``sinogram.png``
+    and ``fsc.png``; the recorded series as ``series.h5`` (Data Exchange) for
+    the TXM, or for an electron instrument the IMOD-ready files of
+    :func:`experiments.electron_outputs.write_electron_files` (``series.mrc``,
+    ``.tlt``, ``series_true.xf``, ``views.csv``, ``acquisition_time.json``,
+    ``tiltseries.png``, ``dose_and_shift.png``). The reconstructions use the
+    views as recorded: stage shifts are not corrected (``series_true.xf``
+    holds the true alignment). The folder is checked before any work: it
+    must be creatable and writable.
     """
     console = console or Console(stderr=True, quiet=not progress)
     out = _prepare_folder(out)
@@ -119,23 +223,9 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     console.log(f"phantom {spec.phantom}: {phantom.shape} voxels of {phantom.voxel_nm:g} nm, {len(phantom.materials)} materials")
 
     clock = time.perf_counter()
-    instrument = instruments.TXM(energy_kev=spec.energy_kev, photons_per_pixel=spec.photons_per_pixel)
-    scheme = TiltScheme.range(spec.tilt_min_deg, spec.tilt_max_deg, n_views=spec.n_views)
-    with console.status(f"acquiring {spec.n_views} views"):
-        counts = instrument.acquire(phantom, scheme, seed=spec.seed)
-        series = counts.to_line_integrals()
+    acquire = _acquire_electron if spec.electron else _acquire_txm
+    counts, series, extra = acquire(spec, phantom, console, progress)
     timings["acquire"] = time.perf_counter() - clock
-    console.log(f"acquired {counts.shape} at {spec.energy_kev:g} keV, {spec.photons_per_pixel:g} photons/pixel/view")
-    visibility = projection_contrast(series, instrument)
-    console.log(
-        f"largest optical depth {visibility['max_optical_depth']:.3g}, counting noise {visibility['noise_per_pixel']:.3g}"
-        f" per pixel: contrast-to-noise {visibility['contrast_to_noise']:.3g}"
-    )
-    if visibility["contrast_to_noise"] < 1:
-        console.print(
-            "[yellow]warning:[/yellow] the sample is fainter than the counting noise in a single pixel: "
-            "the reconstructions will be mostly noise. Raise the photons per pixel, or lower the energy."
-        )
 
     truth = series.ground_truth
     volumes, scores, curves = {}, {}, {}
@@ -152,17 +242,58 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
 
     clock = time.perf_counter()
     with console.status("writing results"):
-        io.save_series(counts, out / "series.h5")
+        if spec.electron:
+            write_electron_files(counts, out)
+        else:
+            io.save_series(counts, out / "series.h5")
         io.save_volume(truth, out / "ground_truth.h5")
         for method, volume in volumes.items():
             io.save_volume(volume, out / f"recon_{method}.h5")
         io.write_json({m: metrics.scores_as_dict(s) for m, s in scores.items()}, out / "metrics.json")
-        io.write_json({**_provenance(spec, series, volumes, timings), "visibility": visibility}, out / "provenance.json")
-        plot.orthoslices({"ground truth": truth, **volumes}, out / "orthoslices.png", title=_title(spec))
+        io.write_json({**_provenance(spec, series, volumes, timings), **extra}, out / "provenance.json")
+        plot.orthoslices({"ground truth": truth, **volumes}, out / "orthoslices.png", title=_title(spec, counts))
         plot.sinogram(series, out / "sinogram.png")
         metrics.plot_fsc(curves, out / "fsc.png")
     timings["write"] = time.perf_counter() - clock
-    return RunResult(out=out, scores=scores, timings_s=timings, visibility=visibility)
+    return RunResult(out=out, scores=scores, timings_s=timings, visibility=extra.get("visibility", {}),
+                     acquisition_time_s=extra.get("acquisition_time_s", {}))
+
+
+def _acquire_txm(spec: RunSpec, phantom, console: Console, progress: bool):
+    """Counts, line integrals and the provenance extras (visibility) of a TXM acquisition."""
+    instrument = spec.instrument_config()
+    scheme = TiltScheme.range(spec.tilt_min_deg, spec.tilt_max_deg, n_views=spec.n_views, order=spec.order)
+    with console.status(f"acquiring {spec.n_views} views"):
+        counts = instrument.acquire(phantom, scheme, seed=spec.seed)
+        series = counts.to_line_integrals()
+    console.log(f"acquired {counts.shape} at {spec.energy_kev:g} keV, {spec.photons_per_pixel:g} photons/pixel/view")
+    visibility = projection_contrast(series, instrument)
+    console.log(
+        f"largest optical depth {visibility['max_optical_depth']:.3g}, counting noise {visibility['noise_per_pixel']:.3g}"
+        f" per pixel: contrast-to-noise {visibility['contrast_to_noise']:.3g}"
+    )
+    if visibility["contrast_to_noise"] < 1:
+        console.print(
+            "[yellow]warning:[/yellow] the sample is fainter than the counting noise in a single pixel: "
+            "the reconstructions will be mostly noise. Raise the photons per pixel, or lower the energy."
+        )
+    return counts, series, {"visibility": visibility}
+
+
+def _acquire_electron(spec: RunSpec, phantom, console: Console, progress: bool):
+    """Counts, line integrals and the provenance extras (session time, alignment note) of an electron acquisition."""
+    instrument = spec.instrument_config()
+    scheme = TiltScheme.range(spec.tilt_min_deg, spec.tilt_max_deg, n_views=spec.n_views, order=spec.order)
+    console.log(f"acquiring {spec.n_views} views {spec.tilt_min_deg:g}…{spec.tilt_max_deg:g}° ({spec.order}) "
+                f"with {spec.instrument}")
+    counts = instrument.acquire(phantom, scheme, seed=spec.seed, progress=progress)
+    session = acquisition_time(counts)
+    console.log(f"acquired {counts.shape}, {float(counts.dose_per_view.sum()):.4g} e/A^2 in all, "
+                f"simulated session {session['total_h']:.2f} h")
+    console.print("[yellow]note:[/yellow] the reconstructions use the views as recorded; the stage shifts are "
+                  "not corrected (the true alignment is in series_true.xf).")
+    alignment = "none: views reconstructed as recorded; true per-view alignment in series_true.xf"
+    return counts, counts.to_line_integrals(), {"acquisition_time_s": session, "alignment": alignment}
 
 
 def projection_contrast(series, instrument) -> dict:
@@ -213,11 +344,12 @@ def _keywords(method) -> set[str]:
     return {p.name for p in inspect.signature(method).parameters.values()}
 
 
-def _title(spec: RunSpec) -> str:
-    return (
-        f"{spec.phantom}, TXM {spec.energy_kev:g} keV, {spec.n_views} views "
-        f"{spec.tilt_min_deg:g}…{spec.tilt_max_deg:g}°, {spec.photons_per_pixel:g} photons/px"
-    )
+def _title(spec: RunSpec, counts) -> str:
+    views = f"{spec.n_views} views {spec.tilt_min_deg:g}…{spec.tilt_max_deg:g}°"
+    if spec.electron:
+        return (f"{spec.phantom}, {spec.instrument}, {views} ({spec.order}), "
+                f"{float(counts.dose_per_view.sum()):.4g} e/Å² in all")
+    return f"{spec.phantom}, TXM {spec.energy_kev:g} keV, {views}, {spec.photons_per_pixel:g} photons/px"
 
 
 def _provenance(spec: RunSpec, series, volumes, timings) -> dict:

@@ -6,19 +6,34 @@ Files of a tilt series saved as ``<stem>.mrc``::
                        (n_angles, n_rows, n_cols) is MRC (nz, ny, nx), so each
                        section is one view and the tilt axis (rows) runs along Y,
                        as IMOD and AreTomo expect. Voxel size = pixel_nm × 10 Å.
-    <stem>.tlt         one tilt angle [deg] per line, in stack order
+    <stem>.tlt         one tilt angle [deg] per line, in stack order, in IMOD's
+                       sign convention: the negative of nanotomo's angle
+                       (see "Geometry in IMOD's terms" below)
     <stem>_truth.mrc   the ground truth, if any (a volume file, see below)
     <stem>_truth.json  its sidecar
     <stem>_flat.mrc    white frames, if any (float32 stack)
     <stem>_dark.mrc    dark frames, if any (float32 stack)
     <stem>.json        the sidecar: everything else needed to rebuild the
                        TiltSeries (values, unit, dose, shifts, axis offset,
-                       exact pixel size and angles, provenance), written last
+                       exact pixel size and nanotomo angles, provenance), written last
 
 A volume saved as ``<stem>.mrc`` is a float32 volume (ispg 1) whose array
 ``(n_rows, n_z, n_x)`` is MRC ``(nz, ny, nx)`` (the section order of IMOD's
 ``tilt`` output before ``trimvol -rx``), voxel size in Å in the header, plus
 ``<stem>.json`` with the exact voxel size [nm], quantity, unit and metadata.
+
+Geometry in IMOD's terms
+------------------------
+Columns are MRC X (IMOD's X), rows are MRC Y, written without a flip; the
+tilt axis runs along Y through the image centre (IMOD's tilt-axis rotation
+0°). nanotomo's geometry is ``u = x·cos θ + z·sin θ`` with volumes
+``(n_rows, n_z, n_x)`` (:mod:`sim.geometry`); IMOD's ``tilt`` uses
+``u = x·cos θ − z·sin θ`` with z along the Y of its default (PERPENDICULAR)
+output slices (:mod:`sim.io.imod`). The ``.tlt`` therefore holds ``−θ``
+(:func:`sim.io.imod.imod_tilt_deg`); with it, ``tilt`` (THICKNESS n_z, no
+OFFSET or SHIFT) reconstructs a volume that overlays ``<stem>_truth.mrc``
+voxel for voxel, not mirrored. Per-view shifts, if any, are not applied to
+the stack; :func:`sim.io.imod.xf_from_shifts` gives the aligning ``.xf``.
 
 Each MRC file carries a label ``nanotomo token <hex>``: a fingerprint of its
 array, repeated in the sidecar. Loading checks them, so files left by an older
@@ -38,6 +53,7 @@ import numpy as np
 from sim.errors import ValidationError
 from sim.io import records
 from sim.io.atomic import as_path, atomic_writes, existing_file, writable_path
+from sim.io.imod import imod_tilt_deg
 from sim.io.jsonio import dumps, read_json, to_jsonable
 from sim.tiltseries import TiltSeries
 from sim.volume import Volume
@@ -123,7 +139,7 @@ def save_series_mrc(series: TiltSeries, path) -> tuple[Path, ...]:
 
     tokens = {"stack": records.content_token(series.data)}
     writers = {"stack": _stack_writer(series.data, series.pixel_nm, tokens["stack"], "tilt series"),
-               "tilt_angles": _text_writer(format_tlt(series.angles_deg))}
+               "tilt_angles": _text_writer(format_tlt(imod_tilt_deg(series.angles_deg)))}
     if truth is not None:
         tokens["ground_truth"] = records.content_token(truth.data)
         writers["ground_truth"] = _volume_writer(truth, tokens["ground_truth"])
@@ -163,7 +179,7 @@ def load_series_mrc(path) -> TiltSeries:
 def _series_from(record: dict, paths: dict, stack_path: Path, sidecar_path: Path) -> TiltSeries:
     files = record["files"]
     data, _ = _read_checked(stack_path, files["stack"])
-    angles = _read_tlt(paths["tilt_angles"])
+    angles = imod_tilt_deg(_read_tlt(paths["tilt_angles"]))
     expected = np.asarray(record["angles_deg"], dtype=np.float64)
     if angles.shape != expected.shape or not np.array_equal(angles, expected):
         raise ValidationError("tilt_angles", str(paths["tilt_angles"]),
@@ -279,7 +295,7 @@ def _series_sidecar(series: TiltSeries, tokens: dict, provenance: dict) -> str:
         "format_version": records.FORMAT_VERSION,
         "written_by": records.written_by(),
         "layout": "MRC stack (nz, ny, nx) = (n_angles, n_rows, n_cols), tilt axis along Y; "
-                  "angles [deg] in <stem>.tlt; companions <stem>_truth.mrc, <stem>_flat.mrc, <stem>_dark.mrc",
+                  "IMOD tilt angles [deg] (= -angles_deg) in <stem>.tlt; companions <stem>_truth.mrc, <stem>_flat.mrc, <stem>_dark.mrc",
         "files": {name: tokens.get(name) for name in ("stack", "ground_truth", "flat", "dark")},
         "pixel_nm": series.pixel_nm,
         "angles_deg": series.angles_deg,

@@ -168,13 +168,14 @@ def test_mrc_stack_header_is_an_imod_image_stack_with_the_pixel_in_angstrom(tmp_
             assert float(stack.voxel_size[axis]) == pytest.approx(series.pixel_nm * 10, rel=1e-6)  # nm -> Å
 
 
-def test_tlt_lists_the_angles_in_stack_order(tmp_path):
+def test_tlt_lists_the_angles_in_stack_order_with_imods_sign(tmp_path):
+    """IMOD's tilt angle is the negative of ours (see sim.io.mrc, "Geometry in IMOD's terms")."""
     series = make_series(full=False)
     shuffled = series.with_data(series.data, angles_deg=series.angles_deg[[3, 0, 4, 1, 2]])  # acquisition order
     save_series(shuffled, tmp_path / "ts.mrc")
     lines = (tmp_path / "ts.tlt").read_text().splitlines()
     assert len(lines) == shuffled.n_angles
-    assert [float(line) for line in lines] == shuffled.angles_deg.tolist()
+    assert [float(line) for line in lines] == (-shuffled.angles_deg).tolist()
 
 
 @given(st.lists(st.floats(min_value=-180, max_value=180, allow_nan=False), min_size=1, max_size=20))
