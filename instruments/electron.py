@@ -28,12 +28,12 @@ from instruments.binning import bin_factor, block_mean
 from sim import validate
 from sim.acquisition_time import acquisition_time
 from sim.damage import classify, damage_class, damage_fractions, mass_remaining, thickness_remaining
-from sim.dose import cumulative_dose, dose_per_view
+from sim.dose import WEIGHTINGS, cumulative_dose, dose_per_view
 from sim.errors import ValidationError
 from sim.holder import holder as holder_named
 from sim.projector import project
 from sim.scheme import TiltScheme
-from sim.stage import Tracking
+from sim.stage import METHODS, Tracking
 
 ANGSTROM2_PER_NM2 = 100.0
 
@@ -87,8 +87,11 @@ def check_common(config) -> None:
     for name in ("cs_mm", "cc_mm", "energy_spread_ev", "astigmatism_nm"):
         validate.non_negative(name, getattr(config, name), "")
     validate.positive("collection_mrad", config.collection_mrad, "mrad")
+    if config.dose_weighting not in WEIGHTINGS:
+        raise ValidationError("dose_weighting", config.dose_weighting, f"one of {WEIGHTINGS}")
     holder_named(config.holder)
-    Tracking(method=config.tracking)
+    if config.tracking not in METHODS:
+        raise ValidationError("tracking", config.tracking, f"one of {METHODS}")
 
 
 def scheme_of(scheme) -> TiltScheme:

@@ -9,7 +9,8 @@ fidelity level (:mod:`sim.bright_field`):
 - ``wave``: the phase grating ``exp(iσV_p − a/2)`` through the CTF (phase
   wrapping, aperture losses);
 - ``multislice``: the voxel multislice (:mod:`sim.multislice`) through depth
-  slabs of the tilted phantom, then the CTF; for atomic models
+  slabs of the tilted phantom, then the CTF with the defocus referred to the
+  volume centre (as the other levels); for atomic models
   (``ase.Atoms``) abTEM's plane-wave multislice (needs ``nanotomo[electron]``).
 
 Inelastically scattered electrons add a chromatically blurred image unless
@@ -35,6 +36,7 @@ from instruments.stem import provenance
 from sim import validate
 from sim.acquisition_time import AcquisitionTiming
 from sim.bright_field import coherent_image, exit_wave, inelastic_image, linear_image, transfer_function
+from sim.detector import DETECTORS
 from sim.detector import detector as detector_named
 from sim.electron_optics import Aberrations, interaction_constant
 from sim.errors import ValidationError
@@ -130,7 +132,8 @@ class TEM:
         if self.energy_filter_slit_ev is not None:
             validate.positive("energy_filter_slit_ev", self.energy_filter_slit_ev, "eV")
         validate.positive("slab_nm", self.slab_nm, "nm")
-        detector_named(self.detector)
+        if self.detector not in DETECTORS:
+            raise ValidationError("detector", self.detector, f"one of {tuple(DETECTORS)}")
         electron.check_level(self.fidelity, FIDELITY_LEVELS)
 
     @property
@@ -149,10 +152,16 @@ class TEM:
         return electron.SampleFields(phantom, quantities, pixel_nm=self.pixel_nm, damage=self.damage)
 
     def mean_loss_ev(self, phantom) -> float:
-        """Mean energy loss of an inelastic event [eV], averaged over the phantom's materials by volume."""
-        fractions = phantom.fractions.reshape(len(phantom.material_names), -1).sum(axis=1)
+        """Mean energy loss of an inelastic event [eV], averaged over the phantom's materials by volume.
+
+        A phantom holding no material scatters nothing, so any loss gives the
+        same image; the plain mean over its materials is returned then.
+        """
+        fractions = phantom.fractions.reshape(len(phantom.material_names), -1).sum(axis=1, dtype=np.float64)
         losses = np.array([phantom.material(n).mean_energy_loss_ev for n in phantom.material_names])
-        return float(np.sum(fractions * losses) / max(np.sum(fractions), 1e-30))
+        if not np.any(fractions > 0):
+            return float(losses.mean())
+        return float(np.sum(fractions * losses) / np.sum(fractions))
 
     def ground_truth(self, phantom) -> Volume:
         """``1/λ_in`` [1/nm] of the undamaged phantom on the detector grid."""
@@ -170,18 +179,23 @@ class TEM:
         """Noise-free bright-field intensity of one view (fraction of the incident beam)."""
         pixel = fields.voxel_nm
         sigma = interaction_constant(self.voltage_kv)
+        defocus = self.defocus_nm + defocus_change_nm
         if self.fidelity == "multislice":
-            potential, _ = project_slabs(fields.volume("potential", cumulative_dose), angle_deg, voxel_nm=pixel, slab_nm=self.slab_nm)
+            potential, depths = project_slabs(fields.volume("potential", cumulative_dose), angle_deg, voxel_nm=pixel, slab_nm=self.slab_nm)
             depth, _ = project_slabs(fields.volume("inelastic", cumulative_dose), angle_deg, voxel_nm=pixel, slab_nm=self.slab_nm)
             potential = np.stack([shift_and_blur(s, shift_px, blur_px) for s in potential])
             depth = np.stack([shift_and_blur(s, shift_px, blur_px) for s in depth])
             optical_depth = depth.sum(axis=0)
+            # The exit wave is at the last slab's downstream face; the other levels (and the stage's
+            # focus) put the specimen at the volume centre, so refer the defocus to the centre:
+            # otherwise vacuum padding along the beam would defocus the image.
+            defocus += depths[-1] + 0.5 * self.slab_nm
         else:
             potential = shift_and_blur(fields.projection("potential", angle_deg, cumulative_dose), shift_px, blur_px)
             optical_depth = shift_and_blur(fields.projection("inelastic", angle_deg, cumulative_dose), shift_px, blur_px)
         optical_depth = np.maximum(optical_depth, 0.0)
         shape = optical_depth.shape
-        transfer = transfer_function(shape, pixel, self.voltage_kv, self.aberrations.with_defocus(self.defocus_nm + defocus_change_nm),
+        transfer = transfer_function(shape, pixel, self.voltage_kv, self.aberrations.with_defocus(defocus),
                                      aperture_mrad=self.objective_aperture_mrad, cc_mm=self.cc_mm,
                                      energy_spread_ev=self.energy_spread_ev, convergence_mrad=self.illumination_mrad)
         if self.fidelity == "projection":

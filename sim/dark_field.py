@@ -19,9 +19,13 @@ Ultramicroscopy 37, 14 (1991); Hartel, Rose & Dinges, Ultramicroscopy 63, 93
   Where the pixel is coarser than the probe (``pixel > λ/(2α)``, the usual
   tomography sampling) the probe's intensity is the geometric-optics disc of
   radius ``α·|Δf − w|`` convolved with a Gaussian of the in-focus probe's
-  width (``0.61·λ/α`` FWHM, Airy) and the source size, all integrated over a
-  pixel, in closed form in Fourier space; otherwise the wave-optical probe of
-  :func:`sim.electron_optics.probe_intensity` is used.
+  width (``0.61·λ/α`` FWHM, Airy) and the source size, in closed form in
+  Fourier space; otherwise the wave-optical probe of
+  :func:`sim.electron_optics.probe_intensity` is used. Either way the probe
+  is not integrated over a pixel: a STEM pixel is a scan position, and the
+  projector's pixel average already stands for the sample there (an extra
+  pixel aperture would blur the image by a pixel box, 3.5 % rms off the
+  exact projection of in-focus 2.5–4 nm particles at 1 nm pixels).
 - Thickness: the fraction of the beam reaching the detector is
   ``1 − exp(−C·s)`` with ``s`` the probe-weighted projection of ζ: linear for
   thin samples, sublinear as the beam is depleted (a documented simple model
@@ -87,11 +91,11 @@ def z_contrast_scale_nm2(voltage_kv: float, inner_mrad: float, outer_mrad: float
 
 def probe_transfer(shape, pixel_nm: float, voltage_kv: float, convergence_mrad: float, defocus_nm: float, *,
                    source_size_nm: float = 0.0) -> np.ndarray:
-    """Fourier transform of the pixel-integrated probe intensity at ``defocus_nm`` (rfft layout, real, 1 at k = 0).
+    """Fourier transform of the probe intensity at ``defocus_nm`` (rfft layout, real, 1 at k = 0).
 
     Geometric optics for pixels coarser than the probe (see the module
-    docstring): ``jinc(2πRk)·exp(−2π²σ²k²)·sinc(k_r p)·sinc(k_c p)`` with
-    ``R = α·|Δf|`` and σ the Gaussian of the in-focus probe and the source.
+    docstring): ``jinc(2πRk)·exp(−2π²σ²k²)`` with ``R = α·|Δf|`` and σ the
+    Gaussian of the in-focus probe and the source.
 
     >>> t = probe_transfer((16, 16), 1.0, 200.0, 25.0, 0.0)
     >>> t.shape, float(t[0, 0])
@@ -103,7 +107,7 @@ def probe_transfer(shape, pixel_nm: float, voltage_kv: float, convergence_mrad: 
 
 
 def _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm):
-    """|k| on the rfft grid and the in-focus probe × pixel transfer there."""
+    """|k| on the rfft grid and the in-focus probe's transfer there."""
     pixel = validate.positive("pixel_nm", pixel_nm, "nm")
     k_rows = scipy.fft.fftfreq(shape[0], pixel)[:, None]
     k_cols = scipy.fft.rfftfreq(shape[1], pixel)[None, :]
@@ -111,7 +115,7 @@ def _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm):
                     validate.non_negative("source_size_nm", source_size_nm, "nm"))
     sigma = fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0)))
     k = np.hypot(k_rows, k_cols)
-    return k, np.exp(-2.0 * (np.pi * sigma * k) ** 2) * np.sinc(k_rows * pixel) * np.sinc(k_cols * pixel)
+    return k, np.exp(-2.0 * (np.pi * sigma * k) ** 2)
 
 
 def _disc_transfer(k: np.ndarray, radius_nm: float) -> np.ndarray:
@@ -139,7 +143,7 @@ def haadf_signal(slabs: np.ndarray, depths_nm: np.ndarray, *, pixel_nm: float, v
 
     With coarse pixels, slabs whose defocus discs have the same radius to
     within ``RADIUS_STEP_PX`` of a pixel are summed before one FFT (an error
-    far below the pixel's own blur).
+    far below the pixel).
 
     >>> slabs = np.zeros((1, 9, 9), np.float32); slabs[0, 4, 4] = 1.0
     >>> s = haadf_signal(slabs, [0.0], pixel_nm=1.0, voltage_kv=200.0, convergence_mrad=25.0,
