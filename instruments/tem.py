@@ -207,7 +207,8 @@ class TEM:
                               absorption=0.5 * np.maximum(depth, 0.0))
             zero_loss = coherent_image(wave, transfer)
         inelastic = inelastic_image(optical_depth, pixel_nm=pixel, voltage_kv=self.voltage_kv, cc_mm=self.cc_mm,
-                                    mean_loss_ev=mean_loss_ev, slit_ev=self.energy_filter_slit_ev)
+                                    mean_loss_ev=mean_loss_ev, aperture_mrad=self.objective_aperture_mrad or self.collection_mrad,
+                                    slit_ev=self.energy_filter_slit_ev)
         return zero_loss + inelastic
 
     def acquire(self, phantom, scheme, *, seed, progress: bool = True) -> TiltSeries:

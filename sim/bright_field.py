@@ -23,11 +23,12 @@ Two levels of the fidelity ladder are here:
   scattered outside the objective aperture appear.
 
 Inelastic electrons (:func:`inelastic_image`): a fraction ``1 − exp(−a)`` of
-the beam loses energy ``E_m`` (the mean energy loss of Malis et al.). They
-lose coherence with the unscattered wave, so they form an incoherent image
-of where they were scattered, blurred by chromatic aberration: a focal spread
-``Δ = C_c·E_m/E*`` damps their transfer as the temporal envelope does
-(Reimer & Kohl, *Transmission Electron Microscopy*, 5th ed., §6.4.3). An
+the beam loses energy ``E_m`` per event (the mean energy loss of Malis et
+al.). They lose coherence with the unscattered wave, so they form an
+incoherent image of where they were scattered, blurred by chromatic
+aberration into a disc of confusion of radius ``C_c·(ΔE/E*)·α`` (α the
+objective aperture; Reimer & Kohl, *Transmission Electron Microscopy*, 5th
+ed.), which grows with the total loss and so with the path. An
 energy filter with a slit of width ``w`` centred on the zero loss removes
 them when ``w/2 < E_m`` (the simple model: every inelastic electron loses
 ``E_m``), leaving only the zero-loss image.
@@ -37,9 +38,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.fft
+from scipy.constants import c, e, m_e
 
 from sim import validate
-from sim.electron_optics import Aberrations, ctf, focal_spread_nm, spatial_frequencies, temporal_envelope, wavelength_nm
+from sim.dark_field import disc_transfer
+from sim.electron_optics import Aberrations, ctf, spatial_frequencies
 
 
 def transfer_function(shape, pixel_nm: float, voltage_kv: float, aberrations: Aberrations, *, aperture_mrad=None,
@@ -106,8 +109,18 @@ def coherent_image(wave: np.ndarray, transfer: np.ndarray) -> np.ndarray:
 
 
 def inelastic_image(inelastic_depth: np.ndarray, *, pixel_nm: float, voltage_kv: float, cc_mm: float,
-                    mean_loss_ev: float, slit_ev: float | None = None) -> np.ndarray:
+                    mean_loss_ev: float, aperture_mrad: float, slit_ev: float | None = None) -> np.ndarray:
     """Intensity carried by inelastically scattered electrons (fraction of the incident beam).
+
+    The electrons scattered inelastically at a point, ``1 − exp(−a)`` of the
+    beam, leave the sample spread over the angles the objective aperture
+    admits; having lost energy they focus ``Δ = C_c·(ΔE/E)·(1 + E/E₀)/(1 + E/2E₀)``
+    away, so each point images as the chromatic disc of confusion of radius
+    ``Δ·α`` (Reimer & Kohl, *Transmission Electron Microscopy*, 5th ed.,
+    chromatic aberration). ``ΔE`` is the mean total loss of an electron that
+    scattered: ``E_m`` times the mean number of events given at least one,
+    ``ā/(1 − exp(−ā))`` for Poisson-distributed events with the image's mean
+    optical depth ``ā`` — so the blur grows with the path, as at high tilt.
 
     Parameters
     ----------
@@ -120,23 +133,45 @@ def inelastic_image(inelastic_depth: np.ndarray, *, pixel_nm: float, voltage_kv:
     cc_mm : float
         Chromatic aberration coefficient [mm].
     mean_loss_ev : float
-        Energy lost by an inelastic electron [eV] (Malis' ``E_m``).
+        Energy lost per inelastic event [eV] (Malis' ``E_m``).
+    aperture_mrad : float
+        Largest scattering angle imaged (objective aperture semi-angle) [mrad].
     slit_ev : float, optional
         Energy filter slit width [eV] centred on the zero loss; ``None`` = no
         filter. A slit narrower than ``2·E_m`` removes every inelastic electron.
 
-    >>> inelastic_image(np.full((4, 4), 1.0), pixel_nm=1.0, voltage_kv=200.0, cc_mm=2.7, mean_loss_ev=20.0)[0, 0]
-    np.float32(0.63212055)
+    >>> image = inelastic_image(np.full((4, 4), 1.0), pixel_nm=1.0, voltage_kv=200.0, cc_mm=2.7,
+    ...                         mean_loss_ev=20.0, aperture_mrad=10.0)
+    >>> round(float(image[0, 0]), 6)          # 1 − e^{−1}: a uniform field is not blurred
+    0.632121
     >>> float(inelastic_image(np.full((4, 4), 1.0), pixel_nm=1.0, voltage_kv=200.0, cc_mm=2.7,
-    ...                       mean_loss_ev=20.0, slit_ev=10.0).max())
+    ...                       mean_loss_ev=20.0, aperture_mrad=10.0, slit_ev=10.0).max())
     0.0
     """
     depth = np.asarray(inelastic_depth, np.float64)
     loss = validate.positive("mean_loss_ev", mean_loss_ev, "eV")
+    alpha = validate.positive("aperture_mrad", aperture_mrad, "mrad") * 1e-3
     if slit_ev is not None and 0.5 * validate.non_negative("slit_ev", slit_ev, "eV") < loss:
         return np.zeros(depth.shape, np.float32)
-    scattered = 1.0 - np.exp(-depth)
-    spread = focal_spread_nm(cc_mm, loss, voltage_kv)
+    scattered = -np.expm1(-depth)
+    mean_depth = float(depth.mean())
+    events = 1.0 if mean_depth < 1e-12 else mean_depth / -np.expm1(-mean_depth)
+    radius = chromatic_focus_shift_nm(cc_mm, events * loss, voltage_kv) * alpha
     k_rows, k_cols = spatial_frequencies(depth.shape, pixel_nm)
-    envelope = temporal_envelope(np.hypot(k_rows, k_cols), wavelength_nm(voltage_kv), spread)
-    return scipy.fft.ifft2(scipy.fft.fft2(scattered) * envelope).real.astype(np.float32)
+    transfer = disc_transfer(np.hypot(k_rows, k_cols), radius)
+    return scipy.fft.ifft2(scipy.fft.fft2(scattered) * transfer).real.astype(np.float32)
+
+
+def chromatic_focus_shift_nm(cc_mm: float, energy_loss_ev: float, voltage_kv: float) -> float:
+    """Focus shift [nm] of electrons that lost ``energy_loss_ev``: ``C_c·(ΔE/E)·(1 + E/E₀)/(1 + E/2E₀)``.
+
+    (Relativistic form, Reimer & Kohl; E₀ = m₀c².)
+
+    >>> round(chromatic_focus_shift_nm(2.7, 20.0, 300.0), 1)
+    220.8
+    """
+    cc_nm = validate.non_negative("cc_mm", cc_mm, "mm") * 1e6
+    energy_ev = validate.positive("voltage_kv", voltage_kv, "kV") * 1e3
+    rest_ev = m_e * c**2 / e
+    factor = (1.0 + energy_ev / rest_ev) / (1.0 + energy_ev / (2.0 * rest_ev))
+    return cc_nm * validate.non_negative("energy_loss_ev", energy_loss_ev, "eV") / energy_ev * factor

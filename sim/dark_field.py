@@ -103,7 +103,7 @@ def probe_transfer(shape, pixel_nm: float, voltage_kv: float, convergence_mrad: 
     """
     alpha = validate.positive("convergence_mrad", convergence_mrad, "mrad") * 1e-3
     k, base = _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm)
-    return base * _disc_transfer(k, alpha * abs(float(defocus_nm)))
+    return base * disc_transfer(k, alpha * abs(float(defocus_nm)))
 
 
 def _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm):
@@ -118,8 +118,14 @@ def _in_focus_transfer(shape, pixel_nm, voltage_kv, alpha, source_size_nm):
     return k, np.exp(-2.0 * (np.pi * sigma * k) ** 2)
 
 
-def _disc_transfer(k: np.ndarray, radius_nm: float) -> np.ndarray:
-    """Fourier transform of a uniform disc of radius ``radius_nm``, ``2·J1(x)/x`` with ``x = 2πRk``."""
+def disc_transfer(k: np.ndarray, radius_nm: float) -> np.ndarray:
+    """Fourier transform of a uniform disc of radius ``radius_nm`` (unit area), ``2·J1(x)/x`` with ``x = 2πRk``.
+
+    ``k`` is the spatial frequency [1/nm].
+
+    >>> disc_transfer(np.array([0.0, 0.6098 / 2.0]), 2.0).round(3).tolist()   # first zero at k = 0.6098/R
+    [1.0, 0.0]
+    """
     argument = 2.0 * np.pi * radius_nm * k
     disc = np.ones_like(argument)
     nonzero = argument > 1e-12
@@ -168,7 +174,7 @@ def haadf_signal(slabs: np.ndarray, depths_nm: np.ndarray, *, pixel_nm: float, v
             key = int(round(alpha * abs(aberrations.defocus_nm - depths[j]) / step_nm))
             groups[key] = groups[key] + slabs[j] if key in groups else slabs[j].astype(np.float64)
         for key, summed in groups.items():
-            total += scipy.fft.rfft2(summed) * (base * _disc_transfer(k, key * step_nm))
+            total += scipy.fft.rfft2(summed) * (base * disc_transfer(k, key * step_nm))
     else:
         for j in occupied:
             probe = probe_intensity(shape, pixel, voltage_kv, convergence_mrad,

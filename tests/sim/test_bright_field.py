@@ -7,6 +7,8 @@ Electron Microscope*, 3rd ed. §3.3 (zero-loss fraction exp(−t/λ)).
 
 import math
 
+import scipy.special
+
 import abtem
 import numpy as np
 import pytest
@@ -112,7 +114,7 @@ def test_electrons_are_conserved_without_aperture(seed, defocus_nm, cs_mm, depth
     wave = exit_wave(rng.uniform(-3, 3, shape), depth)
     transfer = transfer_function(shape, pixel, VOLTAGE_KV, Aberrations(defocus_nm=defocus_nm, cs_mm=cs_mm))
     zero_loss = coherent_image(wave, transfer)
-    inelastic = inelastic_image(depth, pixel_nm=pixel, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0)
+    inelastic = inelastic_image(depth, pixel_nm=pixel, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0, aperture_mrad=10.0)
     assert float(np.mean(zero_loss, dtype=np.float64)) == pytest.approx(float(np.mean(np.exp(-depth))), abs=2e-6)
     assert float(np.mean(zero_loss + inelastic, dtype=np.float64)) == pytest.approx(1.0, abs=2e-6)
 
@@ -129,35 +131,50 @@ def test_objective_aperture_removes_what_is_scattered_outside_it():
     assert kept < 0.9
 
 
-def test_inelastic_image_is_damped_by_the_chromatic_envelope():
-    """A cosine of optical depth at k is transferred by exp(−(½πλΔk²)²), Δ the focal spread of a loss E_m.
+def test_inelastic_image_is_blurred_by_the_chromatic_disc():
+    """A cosine of optical depth at k is transferred by the disc of confusion's 2·J1(x)/x, x = 2π·r·k.
 
-    300 kV, Cc 2.7 mm, E_m = 20 eV: Δ = Cc·(E_m/E)·(1 + E/E₀)/(1 + E/2E₀) /
-    (2√ln 2) = 133 nm (E_m as a FWHM, as in :func:`sim.electron_optics.focal_spread_nm`);
-    at k = 2 nm⁻¹ that is a transfer of 0.068, computed here from constants.
+    300 kV, Cc 2.7 mm, E_m = 20 eV, mean depth ā = 0.5 so ΔE = E_m·ā/(1 − e^{−ā}) = 25.4 eV;
+    r = Cc·(ΔE/E)·(1 + E/E₀)/(1 + E/2E₀)·α with α = 10 mrad: 2.81 nm, computed here from constants.
     """
-    shape, pixel = (4, 64), 0.0625
+    shape, pixel = (4, 128), 0.25
     k = 8 / (shape[1] * pixel)
     x = np.arange(shape[1]) * pixel
     depth = 0.5 + 0.01 * np.broadcast_to(np.cos(2 * np.pi * k * x), shape)
-    image = inelastic_image(depth, pixel_nm=pixel, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0)
+    image = inelastic_image(depth, pixel_nm=pixel, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0, aperture_mrad=10.0)
     amplitude = np.abs(np.fft.fft(image[0].astype(np.float64))[8]) / (shape[1] / 2)
     rest = m_e * c**2 / e
     energy = VOLTAGE_KV * 1e3
-    spread = 2.7e6 * (20.0 / energy) * (1 + energy / rest) / (1 + energy / (2 * rest)) / (2 * math.sqrt(math.log(2)))
-    envelope = math.exp(-((0.5 * math.pi * _wavelength_nm(VOLTAGE_KV) * spread * k**2) ** 2))
-    assert spread == pytest.approx(133.0, abs=1.0)
-    assert envelope == pytest.approx(0.068, abs=0.002)
-    # d(1 − e^{−a})/da = e^{−a}: the scattered fraction's cosine has amplitude e^{−0.5}·0.01 (to 1e-5).
-    assert amplitude == pytest.approx(math.exp(-0.5) * 0.01 * envelope, rel=2e-3)
+    loss = 20.0 * 0.5 / (1 - math.exp(-0.5))
+    radius = 2.7e6 * (loss / energy) * (1 + energy / rest) / (1 + energy / (2 * rest)) * 10e-3
+    argument = 2 * math.pi * radius * k
+    transfer = 2 * scipy.special.j1(argument) / argument
+    assert radius == pytest.approx(2.81, abs=0.01)
+    # d(1 − e^{−a})/da = e^{−a}: the scattered fraction's cosine has amplitude e^{−0.5}·0.01 (to 1e-5 of
+    # the mean depth's second-order term), then the disc's transfer; the mean depth moves by 1e-4 only.
+    assert amplitude == pytest.approx(math.exp(-0.5) * 0.01 * abs(transfer), rel=5e-3)
     assert float(image.mean(dtype=np.float64)) == pytest.approx(float(np.mean(1 - np.exp(-depth))), rel=1e-5)
+
+
+def test_chromatic_blur_grows_with_the_path():
+    """More inelastic events per scattered electron (thicker path) → more loss → a wider disc."""
+    edge = np.zeros((8, 128))
+    edge[:, 64:] = 1.0
+    sharpness = []
+    for mean in (0.2, 2.0):
+        depth = mean * (0.5 + edge)
+        image = inelastic_image(depth, pixel_nm=0.5, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0, aperture_mrad=10.0)
+        profile = image[0] / image[0].max()
+        sharpness.append(float(np.max(np.abs(np.diff(profile)))))
+    assert sharpness[1] < sharpness[0]
 
 
 @pytest.mark.parametrize("slit_ev, passes", [(None, True), (39.9, False), (40.0, True), (10.0, False)])
 def test_energy_filter_slit_passes_the_loss_only_when_wide_enough(slit_ev, passes):
     """A slit centred on the zero loss passes inelastic electrons (loss E_m = 20 eV) only if w/2 >= E_m."""
     depth = np.full((8, 8), 1.0)
-    image = inelastic_image(depth, pixel_nm=1.0, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0, slit_ev=slit_ev)
+    image = inelastic_image(depth, pixel_nm=1.0, voltage_kv=VOLTAGE_KV, cc_mm=2.7, mean_loss_ev=20.0, aperture_mrad=10.0,
+                            slit_ev=slit_ev)
     assert float(image.mean()) == pytest.approx(1 - math.exp(-1.0) if passes else 0.0, abs=1e-6)
 
 
@@ -171,9 +188,10 @@ def test_zero_loss_intensity_is_beer_lambert():
     ({"mean_loss_ev": 0.0}, "mean_loss_ev"),
     ({"mean_loss_ev": 20.0, "slit_ev": -1.0}, "slit_ev"),
     ({"mean_loss_ev": 20.0, "pixel_nm": 0.0}, "pixel_nm"),
+    ({"mean_loss_ev": 20.0, "aperture_mrad": 0.0}, "aperture_mrad"),
 ])
 def test_bad_inelastic_input_names_the_field(params, field):
-    arguments = {"pixel_nm": 1.0, "voltage_kv": VOLTAGE_KV, "cc_mm": 2.7, **params}
+    arguments = {"pixel_nm": 1.0, "voltage_kv": VOLTAGE_KV, "cc_mm": 2.7, "aperture_mrad": 10.0, **params}
     with pytest.raises(ValidationError, match=f"^{field} = "):
         inelastic_image(np.ones((4, 4)), **arguments)
 
