@@ -99,19 +99,24 @@ def scheme_of(scheme) -> TiltScheme:
     return scheme if isinstance(scheme, TiltScheme) else TiltScheme.from_angles(scheme)
 
 
-def plan_views(config, scheme: TiltScheme, rng: np.random.Generator, *, dose_per_view_e_per_a2=None) -> ViewPlan:
-    """Holder check, timing, dose, stage track for ``scheme`` (see the module docstring)."""
+def plan_views(config, scheme: TiltScheme, rng: np.random.Generator, *, dose_per_view_e_per_a2=None,
+               timing=None) -> ViewPlan:
+    """Holder check, timing, dose, stage track for ``scheme`` (see the module docstring).
+
+    ``timing`` replaces ``config.timing`` (e.g. a STEM frame time from its dwell time).
+    """
     angles = scheme.angles_deg
     holder_named(config.holder).check(angles)
     tracking = Tracking(method=config.tracking)
-    timing = acquisition_time(angles, config.timing, config.stage, tracking)
+    timing_config = config.timing if timing is None else timing
+    timing = acquisition_time(angles, timing_config, config.stage, tracking)
     if dose_per_view_e_per_a2 is None:
         dose = dose_per_view(angles, config.dose_total_e_per_a2, weighting=config.dose_weighting)
     else:
         dose = np.broadcast_to(np.asarray(dose_per_view_e_per_a2, np.float64), angles.shape).copy()
     extra = np.asarray(timing.tracking_dose_e_per_a2, np.float64)
     cumulative = cumulative_dose(dose, extra_e_per_a2=extra)
-    track = config.stage.track(angles, timing.times_s, rng, tracking, exposure_s=config.timing.exposure_s,
+    track = config.stage.track(angles, timing.times_s, rng, tracking, exposure_s=timing_config.exposure_s,
                                position_lag_s=timing.position_lag_s, focus_lag_s=timing.focus_lag_s)
     return ViewPlan(
         angles_deg=angles,

@@ -21,7 +21,7 @@ method recovers the ground truth ζ [1/nm³].
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -61,7 +61,8 @@ class STEM:
         ``"uniform"`` or ``"1/cos"`` (Saxberg & Saxton 1981).
     probe_current_pa, dwell_time_us : float, optional
         The alternative way to state dose: probe current [pA] and dwell time
-        per scan position [µs] give each view's dose (both or neither).
+        per scan position [µs] give each view's dose (both or neither), and
+        the frame time (dwell × scan positions) replaces ``timing.exposure_s``.
     pixel_nm : float, optional
         Scan step [nm]; ``None`` = the phantom's voxel (or an integer multiple of it).
     convergence_mrad : float
@@ -192,8 +193,12 @@ class STEM:
         scheme = electron.scheme_of(scheme)
         fields = self.fields(phantom)
         pixel = fields.voxel_nm
-        dose = None if self.probe_current_pa is None else stem_dose_e_per_a2(self.probe_current_pa, self.dwell_time_us, pixel)
-        plan = electron.plan_views(self, scheme, rng, dose_per_view_e_per_a2=dose)
+        dose, timing = None, None
+        if self.probe_current_pa is not None:
+            dose = stem_dose_e_per_a2(self.probe_current_pa, self.dwell_time_us, pixel)
+            n_rows, _, n_x = fields.volume("z_contrast").shape
+            timing = replace(self.timing, exposure_s=self.dwell_time_us * 1e-6 * n_rows * n_x)
+        plan = electron.plan_views(self, scheme, rng, dose_per_view_e_per_a2=dose, timing=timing)
         scale = self.scale_nm2()
         slab = self.slab_nm or max(0.5 * depth_of_field_nm(self.voltage_kv, self.convergence_mrad), pixel)
         incident = electron.electrons_per_pixel(plan.dose_e_per_a2, pixel)

@@ -12,6 +12,7 @@ from scipy import stats
 from scipy.constants import e as ELEMENTARY_CHARGE_C
 
 import instruments
+import phantoms
 import instruments.stem as stem_module
 import recon
 from instruments.stem import STEM
@@ -280,3 +281,15 @@ def test_tilt_beyond_the_holder_names_holder_and_limit(monkeypatch):
     monkeypatch.setattr(stem_module, "haadf_signal", lambda *args, **kwargs: pytest.fail("an image was formed"))
     with pytest.raises(ValidationError, match=r"angles_deg = 75\.0 .*70° for the 'standard' holder"):
         _stem().acquire(_blocks(2), [0.0, 75.0], seed=0, progress=False)
+
+
+def test_dwell_time_sets_the_frame_time():
+    """Stating dose by probe current and dwell time also fixes how long a frame takes: dwell × scan positions."""
+    phantom = phantoms.get("lamella", width_nm=16.0, thickness_nm=8.0, n_au=0, n_pt=0, voxel_nm=1.0, seed=0)
+    scheme = TiltScheme.range(-10, 10, n_views=3)
+    stem = instruments.STEM(dose_total_e_per_a2=None, probe_current_pa=50.0, dwell_time_us=20.0, damage=False)
+    slow = instruments.STEM(dose_total_e_per_a2=None, probe_current_pa=50.0, dwell_time_us=40.0, damage=False)
+    fast_time = stem.acquire(phantom, scheme, seed=0, progress=False).provenance["acquisition_time_s"]["exposures_s"]
+    slow_time = slow.acquire(phantom, scheme, seed=0, progress=False).provenance["acquisition_time_s"]["exposures_s"]
+    assert fast_time == pytest.approx(3 * 16 * 16 * 20e-6, rel=1e-9)
+    assert slow_time == pytest.approx(2 * fast_time, rel=1e-9)
