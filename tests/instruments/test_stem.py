@@ -285,7 +285,7 @@ def test_tilt_beyond_the_holder_names_holder_and_limit(monkeypatch):
 
 def test_dwell_time_sets_the_frame_time():
     """Stating dose by probe current and dwell time also fixes how long a frame takes: dwell × scan positions."""
-    phantom = phantoms.get("lamella", width_nm=16.0, thickness_nm=8.0, n_au=0, n_pt=0, voxel_nm=1.0, seed=0)
+    phantom = phantoms.get("lamella", width_nm=16.0, thickness_nm=12.0, n_au=0, n_pt=0, voxel_nm=1.0, seed=0)
     scheme = TiltScheme.range(-10, 10, n_views=3)
     stem = instruments.STEM(dose_total_e_per_a2=None, probe_current_pa=50.0, dwell_time_us=20.0, damage=False)
     slow = instruments.STEM(dose_total_e_per_a2=None, probe_current_pa=50.0, dwell_time_us=40.0, damage=False)
