@@ -185,7 +185,11 @@ class STEM:
         time, remaining mass and thickness per material), the true shifts in
         ``shifts_px``, the ground truth ζ and provenance (incl. the time breakdown).
         """
-        if self.fidelity == "multislice":
+        atomic = not hasattr(phantom, "fractions")
+        if atomic != (self.fidelity == "multislice"):
+            raise ValidationError("fidelity", self.fidelity, "'multislice' for an atomic model (ase.Atoms), "
+                                  "'projection' for a voxel phantom")
+        if atomic:
             from instruments.atomic import atomic_stem_series
 
             return atomic_stem_series(self, phantom, scheme, seed=seed, progress=progress)
