@@ -120,6 +120,11 @@ class RunSpec:
                     raise ValidationError(name, getattr(self, name), f"unset for the electron instrument {self.instrument!r} "
                                           "(its dose and optics go in instrument_params)")
             config = self.instrument_config()
+            if config.fidelity == "multislice" and kind == "stem":
+                raise ValidationError("instrument", self.instrument,
+                                      "an instrument for voxel phantoms: the STEM multislice level images atomic models "
+                                      "(ase.Atoms from phantoms.atomic) through the Python API, "
+                                      "instruments.preset(...).acquire(atoms, scheme, seed=...)")
             limit = holder(config.holder).tilt_limit_deg
             low = -limit if self.tilt_min_deg is None else self.tilt_min_deg
             high = limit if self.tilt_max_deg is None else self.tilt_max_deg

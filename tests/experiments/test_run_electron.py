@@ -128,3 +128,9 @@ def test_tem_run_records_a_transmission_series(tmp_path):
     series = sim.load_series(result.out / "series.mrc")
     assert series.counts_model == "transmission" and (result.out / "series_true.xf").exists()
     assert result.acquisition_time_s["total_s"] > 0 and result.visibility == {}
+
+
+def test_atomic_preset_is_refused_up_front(tmp_path):
+    """The atomic preset images ase.Atoms; `run` takes voxel phantoms, so it says so before writing anything."""
+    with pytest.raises(ValidationError, match="^instrument = 'stem-300kv-atomic'"):
+        RunSpec(phantom="lamella", instrument="stem-300kv-atomic")
