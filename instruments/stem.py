@@ -171,11 +171,17 @@ class STEM:
         zeta = [phantom.material(name).z_contrast_per_nm3(self.z_exponent) for name in phantom.material_names]
         return electron.SampleFields(phantom, {"z_contrast": zeta}, pixel_nm=self.pixel_nm, damage=self.damage)
 
-    def ground_truth(self, phantom) -> Volume:
-        """ζ = Σ N_Z·Zⁿ [1/nm³] of the undamaged phantom on the scan grid."""
+    def ground_truth(self, phantom, cumulative_dose_e_per_a2: float = 0.0) -> Volume:
+        """ζ = Σ N_Z·Zⁿ [1/nm³] on the scan grid, after ``cumulative_dose_e_per_a2`` of radiation damage.
+
+        The default (no dose) is the series' ``ground_truth``; pass a view's
+        ``series.views["cumulative_dose_e_per_a2"][i]`` for what the sample
+        looked like when view ``i`` was recorded.
+        """
         fields = self.fields(phantom)
-        return Volume(fields.volume("z_contrast"), voxel_nm=fields.voxel_nm, quantity=f"Z-contrast density (sum N*Z^{self.z_exponent:g})",
-                      unit="1/nm^3")
+        dose = validate.non_negative("cumulative_dose_e_per_a2", cumulative_dose_e_per_a2, "e/A^2")
+        return Volume(fields.volume("z_contrast", dose), voxel_nm=fields.voxel_nm,
+                      quantity=f"Z-contrast density (sum N*Z^{self.z_exponent:g})", unit="1/nm^3")
 
     def acquire(self, phantom, scheme, *, seed, progress: bool = True) -> TiltSeries:
         """Record a HAADF tilt series of ``phantom`` (a ``phantoms.Phantom``).

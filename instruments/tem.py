@@ -163,11 +163,15 @@ class TEM:
             return float(losses.mean())
         return float(np.sum(fractions * losses) / np.sum(fractions))
 
-    def ground_truth(self, phantom) -> Volume:
-        """``1/λ_in`` [1/nm] of the undamaged phantom on the detector grid."""
+    def ground_truth(self, phantom, cumulative_dose_e_per_a2: float = 0.0) -> Volume:
+        """``1/λ_in`` [1/nm] on the detector grid after ``cumulative_dose_e_per_a2`` of damage (default: none).
+
+        Pass a view's ``series.views["cumulative_dose_e_per_a2"][i]`` for the sample as view ``i`` saw it.
+        """
         fields = self.fields(phantom)
-        return Volume(fields.volume("inelastic"), voxel_nm=fields.voxel_nm, quantity="inelastic attenuation coefficient (1/lambda_in)",
-                      unit="1/nm")
+        dose = validate.non_negative("cumulative_dose_e_per_a2", cumulative_dose_e_per_a2, "e/A^2")
+        return Volume(fields.volume("inelastic", dose), voxel_nm=fields.voxel_nm,
+                      quantity="inelastic attenuation coefficient (1/lambda_in)", unit="1/nm")
 
     def potential(self, phantom) -> Volume:
         """Mean inner potential [V] of the undamaged phantom on the detector grid."""
