@@ -434,7 +434,7 @@ def atomic_stem_series(config, atoms, scheme, *, seed, progress: bool = True):
                              * incident[i], rng) for i, image in enumerate(clean)]
     n_rows, n_cols = clean.shape[1:]
     truth = atoms_to_volume(atoms, pixel, exponent=config.z_exponent, shape=(n_rows, n_cols, n_cols))
-    views = {**plan.columns(pixel), "defocus_nm": config.defocus_nm + plan.defocus_change_nm, "incident_per_px": incident}
+    views = {**plan.columns(), "defocus_nm": config.defocus_nm + plan.defocus_change_nm, "incident_per_px": incident}
     return TiltSeries(np.stack(frames), angles_deg=plan.angles_deg, pixel_nm=pixel, values="counts", unit="counts",
                       dose_per_view=plan.dose_e_per_a2, dose_unit="e/A^2", shifts_px=plan.shift_nm / pixel,
                       ground_truth=truth, phantom=atoms,
@@ -474,7 +474,7 @@ def atomic_tem_series(config, atoms, scheme, *, seed, progress: bool = True):
         frames.append(camera.record(np.maximum(moved, 0.0) * incident[i], rng))
     n_rows, n_cols = clean.shape[1:]
     truth = atoms_to_volume(atoms, pixel, quantity="atom_density", shape=(n_rows, n_cols, n_cols))
-    views = {**plan.columns(pixel), "defocus_nm": config.defocus_nm + plan.defocus_change_nm, "incident_per_px": incident}
+    views = {**plan.columns(), "defocus_nm": config.defocus_nm + plan.defocus_change_nm, "incident_per_px": incident}
     return TiltSeries(np.stack(frames), angles_deg=plan.angles_deg, pixel_nm=pixel, values="counts", unit="counts",
                       dose_per_view=plan.dose_e_per_a2, dose_unit="e/A^2", shifts_px=plan.shift_nm / pixel,
                       ground_truth=truth, phantom=atoms,

@@ -64,7 +64,7 @@ class ViewPlan:
     time_s: np.ndarray
     timing: dict
 
-    def columns(self, pixel_nm: float) -> dict:
+    def columns(self) -> dict:
         """The plan as ``TiltSeries.views`` columns (names carry units)."""
         return {
             "tilt_deg": self.angles_deg,

@@ -225,7 +225,7 @@ class STEM:
             frames.append(poisson_counts(expected, rng))
         truth = Volume(fields.volume("z_contrast"), voxel_nm=pixel, quantity=f"Z-contrast density (sum N*Z^{self.z_exponent:g})",
                        unit="1/nm^3")
-        views = {**plan.columns(pixel), **fields.damage_columns(plan.cumulative_dose_e_per_a2),
+        views = {**plan.columns(), **fields.damage_columns(plan.cumulative_dose_e_per_a2),
                  "defocus_nm": self.defocus_nm + plan.defocus_change_nm, "incident_per_px": incident}
         return TiltSeries(
             np.stack(frames),

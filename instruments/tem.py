@@ -239,7 +239,7 @@ class TEM:
             frames.append(camera.record(np.maximum(intensity, 0.0) * incident[i], rng))
         truth = Volume(fields.volume("inelastic"), voxel_nm=pixel, quantity="inelastic attenuation coefficient (1/lambda_in)",
                        unit="1/nm")
-        views = {**plan.columns(pixel), **fields.damage_columns(plan.cumulative_dose_e_per_a2),
+        views = {**plan.columns(), **fields.damage_columns(plan.cumulative_dose_e_per_a2),
                  "defocus_nm": self.defocus_nm + plan.defocus_change_nm, "incident_per_px": incident}
         return TiltSeries(
             np.stack(frames),
