@@ -79,7 +79,7 @@ class STEM:
         ``n`` in the Zⁿ contrast (1.7 by default; 1.6–2 in the literature).
     slab_nm : float, optional
         Depth sampling for the probe's depth of focus [nm]; default half the
-        depth of field ``λ/α²``-type figure of :func:`sim.electron_optics.depth_of_field_nm`,
+        depth of field ``1.77·λ/α²`` (:func:`sim.electron_optics.depth_of_field_nm`),
         at least one voxel.
     collection_mrad : float
         Collection semi-angle for the inelastic mean free path [mrad] (recorded).
