@@ -5,9 +5,11 @@ inelastic optical depth (``a = Σ t/λ_in``) come from the projector, so the
 path through a tilted lamella grows as ``t/cos θ`` by geometry. Then, by
 fidelity level (:mod:`sim.bright_field`):
 
-- ``projection``: weak-phase / weak-amplitude object through the CTF (linear);
-- ``wave``: the phase grating ``exp(iσV_p − a/2)`` through the CTF (phase
-  wrapping, aperture losses);
+- ``projection``: weak-phase / weak-amplitude object through the CTF (linear),
+  each depth plane of the tilted sample at its own defocus ``Δf + w`` (the
+  defocus gradient across a tilted specimen and the objective's depth of focus);
+- ``wave``: the phase grating ``exp(iσV_p − a/2)`` through the CTF at the
+  centre plane's defocus (phase wrapping, aperture losses);
 - ``multislice``: the voxel multislice (:mod:`sim.multislice`) through depth
   slabs of the tilted phantom, then the CTF with the defocus referred to the
   volume centre (as the other levels); for atomic models
@@ -38,7 +40,7 @@ from sim.acquisition_time import AcquisitionTiming
 from sim.bright_field import coherent_image, exit_wave, inelastic_image, linear_image, transfer_function
 from sim.detector import DETECTORS
 from sim.detector import detector as detector_named
-from sim.electron_optics import Aberrations, interaction_constant
+from sim.electron_optics import Aberrations, interaction_constant, wavelength_nm
 from sim.errors import ValidationError
 from sim.motion import shift_and_blur
 from sim.multislice import multislice
@@ -50,6 +52,8 @@ from sim.tiltseries import TiltSeries
 from sim.volume import Volume
 
 FIDELITY_LEVELS = ("projection", "wave", "multislice")
+DEFOCUS_PHASE_RAD = 0.05
+"""Largest phase error [rad] at the corner frequency from merging depth planes of nearby defocus."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,32 @@ class TEM:
         fields = self.fields(phantom)
         return Volume(fields.volume("potential"), voxel_nm=fields.voxel_nm, quantity="mean inner potential", unit="V")
 
+    def transfer(self, shape, pixel_nm: float, defocus_nm: float) -> np.ndarray:
+        """The objective lens' transfer function at ``defocus_nm`` (aperture, envelopes, aberrations)."""
+        return transfer_function(shape, pixel_nm, self.voltage_kv, self.aberrations.with_defocus(defocus_nm),
+                                 aperture_mrad=self.objective_aperture_mrad, cc_mm=self.cc_mm,
+                                 energy_spread_ev=self.energy_spread_ev, convergence_mrad=self.illumination_mrad)
+
+    def _planes(self, fields, angle_deg: float, cumulative_dose: float, defocus_nm: float):
+        """The sample in depth planes for the ``projection`` level: (potential, inelastic depth, defocus per plane).
+
+        Slabs ``slab_nm`` thick along the beam are merged while their defocus
+        ``Δf + w`` (a plane ``w`` downstream of the centre is imaged ``w``
+        further from focus) differs by less than :data:`DEFOCUS_PHASE_RAD` of
+        phase at the detector's corner frequency, ``π·λ·δ·k_max²``.
+        """
+        pixel = fields.voxel_nm
+        potential, depths = project_slabs(fields.volume("potential", cumulative_dose), angle_deg, voxel_nm=pixel,
+                                          slab_nm=self.slab_nm)
+        inelastic, _ = project_slabs(fields.volume("inelastic", cumulative_dose), angle_deg, voxel_nm=pixel,
+                                     slab_nm=self.slab_nm)
+        step = DEFOCUS_PHASE_RAD / (np.pi * wavelength_nm(self.voltage_kv) * 0.5 / pixel**2)
+        keys = np.round((defocus_nm + depths) / step).astype(int)
+        groups = sorted(set(keys[[bool(p.any() or a.any()) for p, a in zip(potential, inelastic)]].tolist())) or [0]
+        merged_potential = np.stack([potential[keys == key].sum(axis=0) for key in groups])
+        merged_depth = np.stack([inelastic[keys == key].sum(axis=0) for key in groups])
+        return merged_potential, merged_depth, [float(key * step) for key in groups]
+
     def image(self, fields: electron.SampleFields, angle_deg: float, *, cumulative_dose: float = 0.0,
               defocus_change_nm: float = 0.0, shift_px=(0.0, 0.0), blur_px=(0.0, 0.0), mean_loss_ev: float) -> np.ndarray:
         """Noise-free bright-field intensity of one view (fraction of the incident beam)."""
@@ -194,22 +224,25 @@ class TEM:
             # focus) put the specimen at the volume centre, so refer the defocus to the centre:
             # otherwise vacuum padding along the beam would defocus the image.
             defocus += depths[-1] + 0.5 * self.slab_nm
+        elif self.fidelity == "projection":
+            potential, plane_depth, plane_defocus = self._planes(fields, angle_deg, cumulative_dose, defocus)
+            potential = np.stack([shift_and_blur(s, shift_px, blur_px) for s in potential])
+            plane_depth = np.stack([shift_and_blur(s, shift_px, blur_px) for s in plane_depth])
+            optical_depth = plane_depth.sum(axis=0)
         else:
             potential = shift_and_blur(fields.projection("potential", angle_deg, cumulative_dose), shift_px, blur_px)
             optical_depth = shift_and_blur(fields.projection("inelastic", angle_deg, cumulative_dose), shift_px, blur_px)
         optical_depth = np.maximum(optical_depth, 0.0)
         shape = optical_depth.shape
-        transfer = transfer_function(shape, pixel, self.voltage_kv, self.aberrations.with_defocus(defocus),
-                                     aperture_mrad=self.objective_aperture_mrad, cc_mm=self.cc_mm,
-                                     energy_spread_ev=self.energy_spread_ev, convergence_mrad=self.illumination_mrad)
         if self.fidelity == "projection":
-            zero_loss = linear_image(sigma * potential, optical_depth, transfer)
+            transfers = np.stack([self.transfer(shape, pixel, f) for f in plane_defocus])
+            zero_loss = linear_image(sigma * potential, plane_depth, transfers)
         elif self.fidelity == "wave":
-            zero_loss = coherent_image(exit_wave(sigma * potential, optical_depth), transfer)
+            zero_loss = coherent_image(exit_wave(sigma * potential, optical_depth), self.transfer(shape, pixel, defocus))
         else:
             wave = multislice(potential, pixel_nm=pixel, slice_nm=self.slab_nm, voltage_kv=self.voltage_kv,
                               absorption=0.5 * np.maximum(depth, 0.0))
-            zero_loss = coherent_image(wave, transfer)
+            zero_loss = coherent_image(wave, self.transfer(shape, pixel, defocus))
         inelastic = inelastic_image(optical_depth, pixel_nm=pixel, voltage_kv=self.voltage_kv, cc_mm=self.cc_mm,
                                     mean_loss_ev=mean_loss_ev, aperture_mrad=self.objective_aperture_mrad or self.collection_mrad,
                                     slit_ev=self.energy_filter_slit_ev)

@@ -11,7 +11,8 @@ Two levels of the fidelity ladder are here:
 
 - :func:`linear_image` (``projection``): first order in the fluctuations
   ``δφ``, ``δa`` about the field's mean, the weak-phase / weak-amplitude
-  object through the transfer function ``H = A·E·exp(−iχ)``::
+  object through the transfer function ``H = A·E·exp(−iχ)`` (summed over
+  depth planes, each at its own defocus, when the sample is given in planes)::
 
       I_zl = exp(−ā)·(1 + 2·F⁻¹[δΦ·sin χ·E·A] − F⁻¹[δA·cos χ·E·A])
 
@@ -65,12 +66,15 @@ def linear_image(phase_rad: np.ndarray, inelastic_depth: np.ndarray, transfer: n
 
     Parameters
     ----------
-    phase_rad : ndarray (n_rows, n_cols)
-        Projected phase ``σ·V_p`` [rad].
-    inelastic_depth : ndarray (n_rows, n_cols)
+    phase_rad : ndarray (n_rows, n_cols) or (n_planes, n_rows, n_cols)
+        Projected phase ``σ·V_p`` [rad], whole or split into planes at different depths.
+    inelastic_depth : ndarray, same shape
         Mean number of inelastic events per electron, ``Σ t/λ_in`` [1].
-    transfer : complex ndarray (n_rows, n_cols)
-        The lens transfer ``H`` from :func:`transfer_function`.
+    transfer : complex ndarray, (n_rows, n_cols) or one per plane
+        The lens transfer ``H`` from :func:`transfer_function`; with planes,
+        each at that plane's defocus. The image is linear in the sample, so
+        the planes' contrasts add (the weak-object image of a thick sample
+        with the depth of focus of the objective).
 
     >>> h = np.ones((4, 4), complex)           # perfect lens in focus: no phase contrast
     >>> float(linear_image(np.full((4, 4), 0.3), np.zeros((4, 4)), h).mean())
@@ -78,12 +82,15 @@ def linear_image(phase_rad: np.ndarray, inelastic_depth: np.ndarray, transfer: n
     """
     phase = np.asarray(phase_rad, np.float64)
     depth = np.asarray(inelastic_depth, np.float64)
-    mean_depth = depth.mean()
-    d_phase = scipy.fft.fft2(phase - phase.mean())
-    d_depth = scipy.fft.fft2(depth - mean_depth)
-    sin_chi = -transfer.imag
-    cos_chi = transfer.real
-    contrast = scipy.fft.ifft2(2.0 * d_phase * sin_chi - d_depth * cos_chi).real
+    if phase.ndim == 2:
+        phase, depth, transfer = phase[None], depth[None], np.asarray(transfer)[None]
+    mean_depth = float(depth.sum(axis=0).mean())
+    spectrum = np.zeros(phase.shape[1:], np.complex128)
+    for plane_phase, plane_depth, plane_transfer in zip(phase, depth, transfer):
+        d_phase = scipy.fft.fft2(plane_phase - plane_phase.mean())
+        d_depth = scipy.fft.fft2(plane_depth - plane_depth.mean())
+        spectrum += 2.0 * d_phase * -plane_transfer.imag - d_depth * plane_transfer.real
+    contrast = scipy.fft.ifft2(spectrum).real
     return (np.exp(-mean_depth) * (1.0 + contrast)).astype(np.float32)
 
 

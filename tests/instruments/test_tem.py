@@ -297,3 +297,33 @@ def test_tilt_beyond_the_holder_names_holder_and_limit(monkeypatch):
             TEM().acquire(phantom, TiltScheme.range(-75, 75, step_deg=15), seed=0, progress=False)
     series = TEM(holder="high-tilt").acquire(phantom, TiltScheme.range(-75, 75, step_deg=75), seed=0, progress=False)
     assert series.n_angles == 3
+
+
+def test_projection_level_images_each_depth_at_its_own_defocus():
+    """A weak carbon blob 8 nm downstream of the centre images at defocus Δf + 8 nm, not Δf or Δf − 8 nm.
+
+    (A plane w downstream of the reference plane is imaged w further from
+    focus: the CTF's exp(−iχ) back-propagates the wave by Δf.) The plane's
+    defocus is rounded to the merge step of ``TEM._planes`` (4.04 nm at 0.5 nm
+    pixels, 300 kV: 58 nm lands on 56.6 nm), so the image must be much closer
+    to the Δf + w image than to either alternative.
+    """
+    painter = Painter((4, 48, 64), 0.5, [material("a-C")])
+    painter.paint(Sphere((0.0, 8.0, 0.0), 1.5), "a-C")
+    phantom = painter.phantom("blob")
+    tem = TEM(defocus_nm=50.0, cs_mm=0.0, objective_aperture_mrad=None, energy_spread_ev=0.0, illumination_mrad=0.0,
+              slab_nm=1.0, stage=QUIET)
+    fields = tem.fields(phantom)
+    image = tem.image(fields, 0.0, mean_loss_ev=20.0) - tem.image(fields, 0.0, mean_loss_ev=20.0).mean()
+    potential = fields.projection("potential", 0.0)
+    depth = fields.projection("inelastic", 0.0)
+    from sim.bright_field import inelastic_image, linear_image
+
+    sigma = interaction_constant(tem.voltage_kv)
+    inelastic = inelastic_image(depth, pixel_nm=0.5, voltage_kv=tem.voltage_kv, cc_mm=tem.cc_mm, mean_loss_ev=20.0,
+                                aperture_mrad=tem.collection_mrad)
+    errors = {}
+    for defocus in (50.0 - 8.0, 50.0, 50.0 + 8.0):
+        reference = linear_image(sigma * potential, depth, tem.transfer(depth.shape, 0.5, defocus)) + inelastic
+        errors[defocus] = float(np.abs(image - (reference - reference.mean())).max())
+    assert errors[58.0] < 0.3 * min(errors[42.0], errors[50.0])
