@@ -33,7 +33,7 @@ from sim.errors import ValidationError
 from sim.holder import holder as holder_named
 from sim.projector import project
 from sim.scheme import TiltScheme
-from sim.stage import METHODS, Tracking
+from sim.stage import METHODS, Tracking, as_tracking
 
 ANGSTROM2_PER_NM2 = 100.0
 
@@ -90,8 +90,8 @@ def check_common(config) -> None:
     if config.dose_weighting not in WEIGHTINGS:
         raise ValidationError("dose_weighting", config.dose_weighting, f"one of {WEIGHTINGS}")
     holder_named(config.holder)
-    if config.tracking not in METHODS:
-        raise ValidationError("tracking", config.tracking, f"one of {METHODS}")
+    if not isinstance(config.tracking, Tracking) and config.tracking not in METHODS:
+        raise ValidationError("tracking", config.tracking, f"one of {METHODS} or a sim.stage.Tracking")
 
 
 def scheme_of(scheme) -> TiltScheme:
@@ -107,7 +107,7 @@ def plan_views(config, scheme: TiltScheme, rng: np.random.Generator, *, dose_per
     """
     angles = scheme.angles_deg
     holder_named(config.holder).check(angles)
-    tracking = Tracking(method=config.tracking)
+    tracking = as_tracking(config.tracking)
     timing_config = config.timing if timing is None else timing
     timing = acquisition_time(angles, timing_config, config.stage, tracking)
     if dose_per_view_e_per_a2 is None:

@@ -37,7 +37,7 @@ from sim.noise import generator, poisson_counts
 from sim.progress import track
 from sim.scattering import Z_CONTRAST_EXPONENT_RANGE
 from sim.slabs import project_slabs
-from sim.stage import Stage
+from sim.stage import Stage, Tracking
 from sim.tiltseries import TiltSeries
 from sim.version import __version__
 from sim.volume import Volume
@@ -87,8 +87,9 @@ class STEM:
         ``"standard"`` (±70°), ``"high-tilt"`` (±75°) or ``"on-axis"`` (±90°, needle samples).
     stage : sim.stage.Stage
         The goniometer (height error, hysteresis, jitter, drift).
-    tracking : str
-        ``"tilt-by-tilt"``, ``"predictive"`` or ``"none"``.
+    tracking : str or sim.stage.Tracking
+        ``"tilt-by-tilt"``, ``"predictive"`` or ``"none"``, or a
+        :class:`sim.stage.Tracking` with its measurement and focus errors.
     timing : sim.acquisition_time.AcquisitionTiming
         Exposure, readout, settling, tracking and focusing times.
     damage : bool
@@ -128,7 +129,7 @@ class STEM:
     collection_mrad: float = 10.0
     holder: str = "standard"
     stage: Stage = field(default_factory=Stage)
-    tracking: str = "tilt-by-tilt"
+    tracking: str | Tracking = "tilt-by-tilt"
     timing: AcquisitionTiming = field(default_factory=AcquisitionTiming)
     damage: bool = True
     fidelity: str = "projection"

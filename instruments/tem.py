@@ -47,7 +47,7 @@ from sim.multislice import multislice
 from sim.noise import generator
 from sim.progress import track
 from sim.slabs import project_slabs
-from sim.stage import Stage
+from sim.stage import Stage, Tracking
 from sim.tiltseries import TiltSeries
 from sim.volume import Volume
 
@@ -122,7 +122,7 @@ class TEM:
     slab_nm: float = 2.0
     holder: str = "standard"
     stage: Stage = field(default_factory=Stage)
-    tracking: str = "tilt-by-tilt"
+    tracking: str | Tracking = "tilt-by-tilt"
     timing: AcquisitionTiming = field(default_factory=AcquisitionTiming)
     damage: bool = True
     fidelity: str = "projection"

@@ -183,3 +183,16 @@ def test_tilt_beyond_the_holder_is_refused_by_the_plan():
     with pytest.raises(ValueError, match=message):
         plan_views(TEM(), TiltScheme.from_angles([0.0, 60.0, 75.0]), generator(0))
     assert len(plan_views(TEM(holder="high-tilt"), TiltScheme.from_angles([0.0, 75.0]), generator(0)).angles_deg) == 2
+
+
+def test_tracking_errors_are_set_through_a_tracking_object():
+    """A sim.stage.Tracking with a larger measurement error leaves larger recorded shifts (same seed, same stage)."""
+    from sim.stage import Tracking
+
+    scheme = TiltScheme.range(-60, 60, step_deg=5)
+    rms = []
+    for error in (1.0, 20.0):
+        tem = TEM(tracking=Tracking("tilt-by-tilt", measurement_error_nm=error))
+        plan = plan_views(tem, scheme, np.random.default_rng(3))
+        rms.append(float(np.sqrt(np.mean(plan.shift_nm**2))))
+    assert rms[1] > 5 * rms[0]
