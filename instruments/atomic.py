@@ -413,8 +413,8 @@ def atomic_stem_series(config, atoms, scheme, *, seed, progress: bool = True):
     ``Σ Zⁿ`` per voxel [1/nm³] on the scan grid (:func:`phantoms.atomic.atoms_to_volume`).
     """
     from instruments import electron
-    from instruments.stem import provenance
     from phantoms.atomic import atoms_to_volume
+    from sim.dose import electrons_per_pixel
     from sim.motion import shift_and_blur
     from sim.noise import generator, poisson_counts
     from sim.tiltseries import TiltSeries
@@ -429,7 +429,7 @@ def atomic_stem_series(config, atoms, scheme, *, seed, progress: bool = True):
                                haadf_outer_mrad=config.haadf_outer_mrad, defocus_nm=config.defocus_nm,
                                cs_mm=config.cs_mm, progress=progress)
     clean = _pad_for_stage(clean, plan, pixel, vacuum=0.0)
-    incident = electron.electrons_per_pixel(plan.dose_e_per_a2, pixel)
+    incident = electrons_per_pixel(plan.dose_e_per_a2, pixel)
     frames = [poisson_counts(np.maximum(shift_and_blur(image, plan.shift_nm[i] / pixel, plan.blur_nm[i] / pixel), 0.0)
                              * incident[i], rng) for i, image in enumerate(clean)]
     n_rows, n_cols = clean.shape[1:]
@@ -438,7 +438,7 @@ def atomic_stem_series(config, atoms, scheme, *, seed, progress: bool = True):
     return TiltSeries(np.stack(frames), angles_deg=plan.angles_deg, pixel_nm=pixel, values="counts", unit="counts",
                       dose_per_view=plan.dose_e_per_a2, dose_unit="e/A^2", shifts_px=plan.shift_nm / pixel,
                       ground_truth=truth, phantom=atoms,
-                      provenance=provenance(config, "STEM-HAADF (abTEM multislice)", seed, scheme, None, plan,
+                      provenance=electron.provenance(config, "STEM-HAADF (abTEM multislice)", seed, scheme, None, plan,
                                             {"atoms": len(atoms), "scale_nm2": config.scale_nm2()}),
                       views=views, counts_model="dark field", line_integral_scale=config.scale_nm2())
 
@@ -451,9 +451,9 @@ def atomic_tem_series(config, atoms, scheme, *, seed, progress: bool = True):
     (intensity 1). The ground truth is the atom number density [1/nm³].
     """
     from instruments import electron
-    from instruments.stem import provenance
     from phantoms.atomic import atoms_to_volume
     from sim.detector import detector as detector_named
+    from sim.dose import electrons_per_pixel
     from sim.motion import shift_and_blur
     from sim.noise import generator
     from sim.tiltseries import TiltSeries
@@ -467,7 +467,7 @@ def atomic_tem_series(config, atoms, scheme, *, seed, progress: bool = True):
                                defocus_nm=config.defocus_nm, cs_mm=config.cs_mm, progress=progress)
     clean = _pad_for_stage(clean, plan, pixel, vacuum=1.0)
     camera = detector_named(config.detector)
-    incident = electron.electrons_per_pixel(plan.dose_e_per_a2, pixel)
+    incident = electrons_per_pixel(plan.dose_e_per_a2, pixel)
     frames = []
     for i, image in enumerate(clean):
         moved = 1.0 + shift_and_blur(image - 1.0, plan.shift_nm[i] / pixel, plan.blur_nm[i] / pixel)
@@ -478,7 +478,7 @@ def atomic_tem_series(config, atoms, scheme, *, seed, progress: bool = True):
     return TiltSeries(np.stack(frames), angles_deg=plan.angles_deg, pixel_nm=pixel, values="counts", unit="counts",
                       dose_per_view=plan.dose_e_per_a2, dose_unit="e/A^2", shifts_px=plan.shift_nm / pixel,
                       ground_truth=truth, phantom=atoms,
-                      provenance=provenance(config, "TEM-HRTEM (abTEM multislice)", seed, scheme, None, plan,
+                      provenance=electron.provenance(config, "TEM-HRTEM (abTEM multislice)", seed, scheme, None, plan,
                                             {"atoms": len(atoms)}),
                       views=views)
 

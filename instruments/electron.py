@@ -20,7 +20,7 @@ the data. Image formation (the optics) is the instrument's: :mod:`instruments.st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -34,9 +34,7 @@ from sim.holder import holder as holder_named
 from sim.projector import project
 from sim.scheme import TiltScheme
 from sim.stage import METHODS, Tracking, as_tracking
-
-ANGSTROM2_PER_NM2 = 100.0
-
+from sim.version import __version__
 
 @dataclass(frozen=True, eq=False)
 class ViewPlan:
@@ -183,17 +181,24 @@ class SampleFields:
         return project(self.volume(name, cumulative_dose_e_per_a2), [angle_deg], voxel_nm=self.voxel_nm)[0]
 
 
-def electrons_per_pixel(dose_e_per_a2, pixel_nm: float) -> np.ndarray:
-    """Incident electrons per pixel: dose [e⁻/Å²] × pixel area [Å²].
-
-    >>> float(electrons_per_pixel(100.0, 0.5))
-    2500.0
-    """
-    return np.asarray(dose_e_per_a2, np.float64) * validate.positive("pixel_nm", pixel_nm, "nm") ** 2 * ANGSTROM2_PER_NM2
-
-
 def check_level(fidelity: str, levels: tuple) -> str:
     """``fidelity`` if this instrument offers it, else a ValidationError listing the levels."""
     if fidelity not in levels:
         raise ValidationError("fidelity", fidelity, f"one of {levels}")
     return fidelity
+
+
+def provenance(config, instrument: str, seed, scheme, phantom, plan, extra: dict) -> dict:
+    """The provenance record of an electron series."""
+    parameters = asdict(config)
+    return {
+        "instrument": instrument,
+        "fidelity": config.fidelity,
+        "seed": seed if not isinstance(seed, np.random.Generator) else "numpy.random.Generator",
+        "version": __version__,
+        "parameters": parameters,
+        "scheme": {"order": scheme.order, "n_views": len(scheme)},
+        "phantom": {"name": getattr(phantom, "name", None), "params": getattr(phantom, "params", None)},
+        "acquisition_time_s": plan.timing,
+        **extra,
+    }

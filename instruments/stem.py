@@ -21,25 +21,24 @@ method recovers the ground truth ζ [1/nm³].
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from instruments import electron
 from sim import validate
+from sim.acquisition_time import AcquisitionTiming
 from sim.dark_field import detected_fraction, haadf_signal, z_contrast_scale_nm2
-from sim.dose import stem_dose_e_per_a2
+from sim.dose import electrons_per_pixel, stem_dose_e_per_a2
 from sim.electron_optics import Aberrations, depth_of_field_nm
 from sim.errors import ValidationError
 from sim.motion import shift_and_blur
-from sim.acquisition_time import AcquisitionTiming
 from sim.noise import generator, poisson_counts
 from sim.progress import track
 from sim.scattering import Z_CONTRAST_EXPONENT_RANGE
 from sim.slabs import project_slabs
 from sim.stage import Stage, Tracking
 from sim.tiltseries import TiltSeries
-from sim.version import __version__
 from sim.volume import Volume
 
 FIDELITY_LEVELS = ("projection", "multislice")
@@ -212,7 +211,7 @@ class STEM:
         plan = electron.plan_views(self, scheme, rng, dose_per_view_e_per_a2=dose, timing=timing)
         scale = self.scale_nm2()
         slab = self.slab_nm or max(0.5 * depth_of_field_nm(self.voltage_kv, self.convergence_mrad), pixel)
-        incident = electron.electrons_per_pixel(plan.dose_e_per_a2, pixel)
+        incident = electrons_per_pixel(plan.dose_e_per_a2, pixel)
         frames = []
         for i in track(range(len(scheme)), description="HAADF tilt series", enabled=progress):
             volume = fields.volume("z_contrast", plan.cumulative_dose_e_per_a2[i])
@@ -239,24 +238,8 @@ class STEM:
             shifts_px=plan.shift_nm / pixel,
             ground_truth=truth,
             phantom=phantom,
-            provenance=provenance(self, "STEM-HAADF", seed, scheme, phantom, plan, {"scale_nm2": scale, "slab_nm": slab}),
+            provenance=electron.provenance(self, "STEM-HAADF", seed, scheme, phantom, plan, {"scale_nm2": scale, "slab_nm": slab}),
             views=views,
             counts_model="dark field",
             line_integral_scale=scale,
         )
-
-
-def provenance(config, instrument: str, seed, scheme, phantom, plan, extra: dict) -> dict:
-    """The provenance record of an electron series."""
-    parameters = asdict(config)
-    return {
-        "instrument": instrument,
-        "fidelity": config.fidelity,
-        "seed": seed if not isinstance(seed, np.random.Generator) else "numpy.random.Generator",
-        "version": __version__,
-        "parameters": parameters,
-        "scheme": {"order": scheme.order, "n_views": len(scheme)},
-        "phantom": {"name": getattr(phantom, "name", None), "params": getattr(phantom, "params", None)},
-        "acquisition_time_s": plan.timing,
-        **extra,
-    }

@@ -34,12 +34,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from instruments import electron
-from instruments.stem import provenance
 from sim import validate
 from sim.acquisition_time import AcquisitionTiming
 from sim.bright_field import coherent_image, exit_wave, inelastic_image, linear_image, transfer_function
 from sim.detector import DETECTORS
 from sim.detector import detector as detector_named
+from sim.dose import electrons_per_pixel
 from sim.electron_optics import Aberrations, interaction_constant, wavelength_nm
 from sim.errors import ValidationError
 from sim.motion import shift_and_blur
@@ -262,7 +262,7 @@ class TEM:
         pixel = fields.voxel_nm
         plan = electron.plan_views(self, scheme, rng)
         camera = detector_named(self.detector)
-        incident = electron.electrons_per_pixel(plan.dose_e_per_a2, pixel)
+        incident = electrons_per_pixel(plan.dose_e_per_a2, pixel)
         loss = self.mean_loss_ev(phantom)
         frames = []
         for i in track(range(len(scheme)), description="bright-field tilt series", enabled=progress):
@@ -285,6 +285,6 @@ class TEM:
             shifts_px=plan.shift_nm / pixel,
             ground_truth=truth,
             phantom=phantom,
-            provenance=provenance(self, "TEM-BF", seed, scheme, phantom, plan, {"mean_energy_loss_ev": loss}),
+            provenance=electron.provenance(self, "TEM-BF", seed, scheme, phantom, plan, {"mean_energy_loss_ev": loss}),
             views=views,
         )
