@@ -39,11 +39,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.fft
-from scipy.constants import c, e, m_e
 
 from sim import validate
 from sim.dark_field import disc_transfer
-from sim.electron_optics import Aberrations, ctf, spatial_frequencies
+from sim.electron_optics import Aberrations, chromatic_focus_shift_nm, ctf, spatial_frequencies
 
 
 def transfer_function(shape, pixel_nm: float, voltage_kv: float, aberrations: Aberrations, *, aperture_mrad=None,
@@ -167,18 +166,3 @@ def inelastic_image(inelastic_depth: np.ndarray, *, pixel_nm: float, voltage_kv:
     k_rows, k_cols = spatial_frequencies(depth.shape, pixel_nm)
     transfer = disc_transfer(np.hypot(k_rows, k_cols), radius)
     return scipy.fft.ifft2(scipy.fft.fft2(scattered) * transfer).real.astype(np.float32)
-
-
-def chromatic_focus_shift_nm(cc_mm: float, energy_loss_ev: float, voltage_kv: float) -> float:
-    """Focus shift [nm] of electrons that lost ``energy_loss_ev``: ``C_c·(ΔE/E)·(1 + E/E₀)/(1 + E/2E₀)``.
-
-    (Relativistic form, Reimer & Kohl; E₀ = m₀c².)
-
-    >>> round(chromatic_focus_shift_nm(2.7, 20.0, 300.0), 1)
-    220.8
-    """
-    cc_nm = validate.non_negative("cc_mm", cc_mm, "mm") * 1e6
-    energy_ev = validate.positive("voltage_kv", voltage_kv, "kV") * 1e3
-    rest_ev = m_e * c**2 / e
-    factor = (1.0 + energy_ev / rest_ev) / (1.0 + energy_ev / (2.0 * rest_ev))
-    return cc_nm * validate.non_negative("energy_loss_ev", energy_loss_ev, "eV") / energy_ev * factor

@@ -316,11 +316,24 @@ def focal_spread_nm(cc_mm: float, energy_spread_ev: float, voltage_kv: float) ->
     >>> round(focal_spread_nm(1.4, 0.7, 200.0), 3)   # Schottky FEG at 200 kV
     3.424
     """
-    cc = validate.non_negative("cc_mm", cc_mm, "mm") * _NM_PER_MM
     spread = validate.non_negative("energy_spread_ev", energy_spread_ev, "eV (FWHM)")
+    return chromatic_focus_shift_nm(cc_mm, spread / _FWHM_PER_1E_HALF_WIDTH, voltage_kv)
+
+
+def chromatic_focus_shift_nm(cc_mm: float, energy_loss_ev: float, voltage_kv: float) -> float:
+    """Focus shift [nm] of electrons ``energy_loss_ev`` below the beam energy, ``Cc·(ΔE/E)·(1 + E/E₀)/(1 + E/2E₀)``.
+
+    The relativistic form of :func:`focal_spread_nm` (Reimer & Kohl, 5th ed.,
+    chromatic aberration), for one energy difference rather than a spread.
+
+    >>> round(chromatic_focus_shift_nm(2.7, 20.0, 300.0), 1)
+    220.8
+    """
+    cc = validate.non_negative("cc_mm", cc_mm, "mm") * _NM_PER_MM
+    loss = validate.non_negative("energy_loss_ev", energy_loss_ev, "eV")
     energy_ev = validate.positive("voltage_kv", voltage_kv, "kV") * 1e3
     relativistic = (1.0 + energy_ev / _REST_ENERGY_EV) / (1.0 + energy_ev / (2.0 * _REST_ENERGY_EV))
-    return cc * spread / _FWHM_PER_1E_HALF_WIDTH / energy_ev * relativistic
+    return cc * loss / energy_ev * relativistic
 
 
 def temporal_envelope(k: np.ndarray, wavelength_nm: float, focal_spread_nm: float) -> np.ndarray:
