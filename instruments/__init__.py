@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from importlib.metadata import entry_points
 
 from instruments.presets import PRESETS
 from instruments.stem import STEM
@@ -23,8 +25,30 @@ _INSTRUMENTS = {
 }
 
 
+ENTRY_POINT_GROUP = "nanotomo.instruments"
+"""Other packages add instrument kinds here: each entry point names a validated
+configuration class (a dataclass with ``acquire(phantom, scheme, *, seed)``);
+its name is the kind, the first line of its docstring the description."""
+
+_PLUGINS_LOADED = False
+
+
+def load_plugins(*, reload: bool = False) -> None:
+    """Register the instrument kinds of the ``nanotomo.instruments`` entry-point group (once)."""
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED and not reload:
+        return
+    _PLUGINS_LOADED = True
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        if point.name not in _INSTRUMENTS:
+            kind = point.load()
+            doc = (inspect.getdoc(kind) or f"instrument {point.name!r} from {point.value}").splitlines()[0]
+            _INSTRUMENTS[point.name] = (kind, doc)
+
+
 def available() -> dict[str, str]:
     """Instrument kinds and presets, each with a one-line description."""
+    load_plugins()
     entries = {name: description for name, (_, description) in _INSTRUMENTS.items()}
     entries.update({name: f"preset: {description}" for name, (_, _, description) in PRESETS.items()})
     return entries
@@ -32,6 +56,7 @@ def available() -> dict[str, str]:
 
 def get(name: str, **params):
     """An instrument of kind ``name`` (e.g. ``"txm"``) with ``params``."""
+    load_plugins()
     if name not in _INSTRUMENTS:
         raise ValidationError("instrument", name, f"one of {sorted(_INSTRUMENTS)}")
     kind = _INSTRUMENTS[name][0]
