@@ -1,11 +1,13 @@
 """Reconstruction methods behind one protocol: ``method(series, **params) -> Volume``.
 
 >>> import recon
->>> sorted(recon.available())
-['fbp', 'sirt']
+>>> {"cgls", "fbp", "sart", "sirt"} <= set(recon.available())   # plus any plugins
+True
 """
 
+from recon import cgls as _cgls  # noqa: F401  (registers "cgls")
 from recon import fbp as _fbp  # noqa: F401  (registers "fbp")
+from recon import sart as _sart  # noqa: F401  (registers "sart")
 from recon import sirt as _sirt  # noqa: F401  (registers "sirt")
 from recon.registry import available, check_params, get, register
 
