@@ -1,7 +1,7 @@
 """Reconstruction methods behind one protocol: ``method(series, **params) -> Volume``.
 
 >>> import recon
->>> {"cgls", "fbp", "sart", "sirt"} <= set(recon.available())   # plus any plugins
+>>> {"cgls", "fbp", "sart", "sirt", "tv"} <= set(recon.available())   # plus any plugins
 True
 """
 
@@ -9,6 +9,7 @@ from recon import cgls as _cgls  # noqa: F401  (registers "cgls")
 from recon import fbp as _fbp  # noqa: F401  (registers "fbp")
 from recon import sart as _sart  # noqa: F401  (registers "sart")
 from recon import sirt as _sirt  # noqa: F401  (registers "sirt")
+from recon import tv as _tv  # noqa: F401  (registers "tv")
 from recon.registry import available, check_params, get, register
 
 __all__ = ["available", "check_params", "get", "register"]
