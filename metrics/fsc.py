@@ -219,6 +219,29 @@ def threshold_curve(threshold, n_voxels) -> np.ndarray:
     raise ValidationError("threshold", threshold, "a number in (0, 1), 'half-bit' or 'one-bit'")
 
 
+def checked_maps(a, b, voxel_nm, n_shells, names, *, ndims):
+    """Validate two maps for a shell correlation: ``(a_data, b_data, voxel_nm, n_shells)``.
+
+    ``voxel_nm`` comes from the Volumes when not given; ``n_shells`` defaults to
+    half the shortest axis and may be at most half the longest. Errors name
+    ``names[0]`` (shape) and the field at fault.
+    """
+    a_data, b_data = as_pair(a, b, names, ndims=ndims)
+    voxel_nm = voxel_of(voxel_nm, (a, b), names)
+    if voxel_nm is None:
+        raise ValidationError("voxel_nm", None, f"a voxel size > 0 nm (required unless {names[0]} or {names[1]} is a Volume)")
+    shape = a_data.shape
+    if min(shape) < 2:
+        raise ValidationError(f"{names[0]}.shape", shape, "at least 2 voxels along every axis (use a 2-D slice for FRC)")
+    longest = max(shape) // 2
+    if n_shells is None:
+        n_shells = min(shape) // 2
+    elif (isinstance(n_shells, bool) or not isinstance(n_shells, (int, np.integer))
+          or not 1 <= n_shells <= longest):
+        raise ValidationError("n_shells", n_shells, f"an integer in [1, {longest}] (half the longest axis)")
+    return a_data, b_data, voxel_nm, int(n_shells)
+
+
 def fsc(a, b, *, voxel_nm: float | None = None, n_shells: int | None = None) -> FSCCurve:
     """Fourier shell correlation of two 3-D maps, or ring correlation of two 2-D images.
 
@@ -259,20 +282,8 @@ def fsc(a, b, *, voxel_nm: float | None = None, n_shells: int | None = None) -> 
     >>> curve.freq_per_nm[[0, -1]].tolist(), bool(np.allclose(curve.fsc, 1.0))
     ([0.03125, 0.25], True)
     """
-    a_data, b_data = as_pair(a, b, ("a", "b"), ndims=(2, 3))
-    voxel_nm = voxel_of(voxel_nm, (a, b), ("a", "b"))
-    if voxel_nm is None:
-        raise ValidationError("voxel_nm", None, "a voxel size > 0 nm (required unless a or b is a Volume)")
+    a_data, b_data, voxel_nm, n_shells = checked_maps(a, b, voxel_nm, n_shells, ("a", "b"), ndims=(2, 3))
     shape = a_data.shape
-    if min(shape) < 2:
-        raise ValidationError("a.shape", shape, "at least 2 voxels along every axis (use a 2-D slice for FRC)")
-    longest = max(shape) // 2
-    if n_shells is None:
-        n_shells = min(shape) // 2
-    elif (isinstance(n_shells, bool) or not isinstance(n_shells, (int, np.integer))
-          or not 1 <= n_shells <= longest):
-        raise ValidationError("n_shells", n_shells, f"an integer in [1, {longest}] (half the longest axis)")
-    n_shells = int(n_shells)
 
     shell = _shell_index(shape, n_shells)
     weight = _friedel_weight(shape[-1])
