@@ -11,6 +11,7 @@
   :func:`fsc_truth_from_half`
 - segmentation: :func:`threshold_labels`, :func:`dice`, :func:`iou`,
   :func:`dice_per_material`
+- data fit: :func:`data_residual`
 - limits: :func:`crowther_views`, :func:`missing_wedge_elongation`
 - all at once: :func:`score` → ``{name: Score}``, :func:`scores_as_dict`,
   :func:`format_scores`
@@ -37,12 +38,14 @@ from metrics.halfset import HalfSetFSC, fsc_truth_from_half, half_set_fsc
 from metrics.limits import crowther_views, missing_wedge_elongation
 from metrics.plot import plot_fsc
 from metrics.region import nrmse_in, psnr_in, rmse_in, sample_mask, ssim_in
+from metrics.residual import data_residual
 from metrics.score import Score, format_scores, score, scores_as_dict
 from metrics.segmentation import dice, dice_per_material, iou, threshold_labels
 from metrics.similarity import ssim
 
 __all__ = [
     "FSCCurve",
+    "data_residual",
     "HalfSetFSC",
     "Score",
     "conical_fsc",

@@ -6,10 +6,8 @@ import numpy as np
 
 from sim.errors import ValidationError
 from sim.geometry import ParallelGeometry
-from sim.tiltseries import TiltSeries
+from sim.tiltseries import LINEAR_VALUES, TiltSeries
 from sim.volume import Volume
-
-LINEAR_VALUES = ("-log transmission", "line integral", "phase")
 
 
 def line_integrals(series: TiltSeries) -> np.ndarray:

@@ -15,6 +15,8 @@ from sim.volume import Volume
 PROJECTION_AXES = "(n_angles, n_rows, n_cols)"
 VALUE_KINDS = ("counts", "-log transmission", "line integral", "intensity", "phase")
 COUNTS_MODELS = ("transmission", "dark field")
+LINEAR_VALUES = ("-log transmission", "line integral", "phase")
+"""Values that are line integrals of the ground truth (what reconstruction methods take)."""
 
 
 @dataclass(frozen=True, eq=False)
