@@ -7,6 +7,7 @@ True
 
 from recon import cgls as _cgls  # noqa: F401  (registers "cgls")
 from recon import fbp as _fbp  # noqa: F401  (registers "fbp")
+from recon import peers as _peers  # noqa: F401  (registers "astra-fbp", "astra-sirt", "astra-cgls")
 from recon import sart as _sart  # noqa: F401  (registers "sart")
 from recon import sirt as _sirt  # noqa: F401  (registers "sirt")
 from recon import tv as _tv  # noqa: F401  (registers "tv")
