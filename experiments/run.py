@@ -218,7 +218,7 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     must be creatable and writable.
     """
     console = console or Console(stderr=True, quiet=not progress)
-    out = _prepare_folder(out)
+    out = prepare_folder(out)
     timings = {}
     clock = time.perf_counter()
 
@@ -228,7 +228,6 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     console.log(f"phantom {spec.phantom}: {phantom.shape} voxels of {phantom.voxel_nm:g} nm, {len(phantom.materials)} materials")
 
     clock = time.perf_counter()
-    acquire = _acquire_electron if spec.electron else _acquire_txm
     counts, series, extra = acquire(spec, phantom, console, progress)
     timings["acquire"] = time.perf_counter() - clock
 
@@ -262,6 +261,11 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     timings["write"] = time.perf_counter() - clock
     return RunResult(out=out, scores=scores, timings_s=timings, visibility=extra.get("visibility", {}),
                      acquisition_time_s=extra.get("acquisition_time_s", {}))
+
+
+def acquire(spec: RunSpec, phantom, console: Console, progress: bool):
+    """The recorded series (counts), its line integrals and the provenance extras of ``spec``'s acquisition."""
+    return (_acquire_electron if spec.electron else _acquire_txm)(spec, phantom, console, progress)
 
 
 def _acquire_txm(spec: RunSpec, phantom, console: Console, progress: bool):
@@ -330,7 +334,8 @@ def score_table(result: RunResult) -> Table:
     return table
 
 
-def _prepare_folder(out) -> Path:
+def prepare_folder(out) -> Path:
+    """``out`` as a Path, created and checked writable (else a clear error, before any work)."""
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)

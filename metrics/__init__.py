@@ -12,7 +12,8 @@
 - segmentation: :func:`threshold_labels`, :func:`dice`, :func:`iou`,
   :func:`dice_per_material`
 - data fit: :func:`data_residual`
-- limits: :func:`crowther_views`, :func:`missing_wedge_elongation`
+- limits: :func:`crowther_views`, :func:`missing_wedge_elongation`, and the
+  measured elongation of a point-like feature :func:`point_elongation`
 - all at once: :func:`score` → ``{name: Score}``, :func:`scores_as_dict`,
   :func:`format_scores`
 - figures: :func:`plot_fsc`
@@ -32,6 +33,7 @@ Examples
 """
 
 from metrics.directional import conical_fsc, conical_resolution_nm
+from metrics.elongation import point_elongation
 from metrics.error import nrmse, psnr, rmse
 from metrics.fsc import FSCCurve, fsc, resolution_nm, threshold_curve
 from metrics.halfset import HalfSetFSC, fsc_truth_from_half, half_set_fsc
@@ -62,6 +64,7 @@ __all__ = [
     "nrmse",
     "nrmse_in",
     "plot_fsc",
+    "point_elongation",
     "psnr",
     "psnr_in",
     "resolution_nm",

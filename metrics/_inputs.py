@@ -17,6 +17,10 @@ from sim.volume import Volume
 
 def as_array(field: str, x, ndims: tuple[int, ...] | None = None) -> np.ndarray:
     """``x`` (array-like or Volume) as a finite, real, non-empty float64 array."""
+    if x is None:
+        raise ValidationError(field, None, f"a map; a ground-truth score needs the truth (a series from a real "
+                              "instrument has none: score it with data_residual or half_set_fsc instead)"
+                              if field in ("truth", "reference") else "a map")
     data = x.data if isinstance(x, Volume) else np.asarray(x)
     ranks = ndims if ndims is not None else (data.ndim,)
     return validate.finite_array(field, data, ranks, " or ".join(f"{n}-D" for n in ranks), dtype=np.float64)

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+import metrics
 from metrics import Score, format_scores, fsc, nrmse, psnr, rmse, score, scores_as_dict, ssim
 from sim import ValidationError, Volume
 
@@ -123,3 +124,15 @@ def test_precomputed_fsc_curve_gives_the_same_scores():
     other = fsc(volume.data, truth.data, voxel_nm=3.0)
     with pytest.raises(ValidationError, match="fsc_curve"):
         score(volume, truth, fsc_curve=other)
+
+
+@pytest.mark.parametrize("score", [
+    lambda v: metrics.score(v, None, voxel_nm=1.0),
+    lambda v: metrics.rmse(v, None),
+    lambda v: metrics.rmse_in(v, None, np.ones(v.shape, bool)),
+    lambda v: metrics.dice_per_material(v, None, [0.0, 1.0]),
+])
+def test_a_ground_truth_score_without_a_truth_says_so(score):
+    """A series from a real instrument carries no truth: the error names the missing truth and what to use instead."""
+    with pytest.raises(ValidationError, match="truth = None.*data_residual"):
+        score(np.zeros((4, 4, 4)))

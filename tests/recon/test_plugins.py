@@ -64,3 +64,17 @@ def test_plugin_instrument_kind_is_discovered(tmp_path, monkeypatch):
         assert instruments.get("example-txm", energy_kev=9.0).energy_kev == 9.0
     finally:
         instruments._INSTRUMENTS.pop("example-txm", None)
+
+
+def test_plugin_method_runs_in_a_benchmark_beside_the_built_ins(example_plugin, tmp_path):
+    """`nanotomo bench` takes the plugin by its entry-point name and ranks it with FBP (it is an unfiltered backprojection, so worse)."""
+    out = tmp_path / "bench"
+    args = ["bench", "--method", "fbp", "--method", "plain-backprojection", "--phantom-param", "diameter_nm=24",
+            "--phantom-param", "shell_thickness_nm=6", "--phantom-param", "coo_thickness_nm=2",
+            "--phantom-param", "void_offset_nm=1", "--views", "13", "--quiet", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = (out / "results.csv").read_text().splitlines()
+    assert any(",plain-backprojection," in row and ",rmse_in," in row for row in rows)
+    ranked = [line.split()[3] for line in result.output.splitlines() if line.startswith("│")]
+    assert ranked == ["fbp", "plain-backprojection"]
