@@ -12,36 +12,8 @@ import sim
 from recon.tv import divergence, gradient, tv
 from sim.errors import ValidationError
 
-VOXEL_NM = 2.0
 
-
-def _phantom(n=64):
-    """Two identical slices of discs and rectangles with three grey levels: μ ∈ {0, 0.01, 0.02} 1/nm."""
-    c = np.arange(n) - (n - 1) / 2
-    z, x = np.meshgrid(c, c, indexing="ij")
-    piece = np.zeros((n, n), np.float32)
-    piece[x**2 + z**2 <= 26**2] = 0.01
-    piece[(x - 8) ** 2 + (z + 6) ** 2 <= 9**2] = 0.02
-    piece[(abs(x + 12) <= 5) & (abs(z - 10) <= 7)] = 0.0
-    piece[(abs(x + 10) <= 3) & (abs(z + 10) <= 4)] = 0.02
-    return np.repeat(piece[None], 2, axis=0)
-
-
-def _series(truth, angles, data):
-    return sim.TiltSeries(data, angles_deg=angles, pixel_nm=VOXEL_NM, values="line integral", unit="1",
-                          ground_truth=sim.Volume(truth, voxel_nm=VOXEL_NM, quantity="mu", unit="1/nm"))
-
-
-def _low_dose_series(truth, i0=500.0, seed=1):
-    """±60° every 3°, Poisson counts of I0·exp(−∫μ) and −log(counts/I0) (a zero count read as 1)."""
-    angles = np.arange(-60, 61, 3.0)
-    expected = i0 * np.exp(-sim.project(truth, angles, voxel_nm=VOXEL_NM))
-    counts = sim.noise.poisson_counts(expected, sim.noise.generator(seed))
-    data = -np.log(np.maximum(counts, 1.0) / i0).astype(np.float32)
-    return _series(truth, angles, data)
-
-
-def test_zero_weight_converges_to_the_least_squares_solution():
+def test_zero_weight_converges_to_the_least_squares_solution(piecewise):
     """weight = 0, noise-free full-range data: TV-LSQ is plain least squares and recovers the truth.
 
     Measured with 60 views over 180° and 200 iterations: NRMSE 0.031 (SIRT,
@@ -49,9 +21,9 @@ def test_zero_weight_converges_to_the_least_squares_solution():
     from the first iterate. Pinned: NRMSE < 0.04, better than SIRT, and the
     misfit down by > 10⁴ (consistent data: the least-squares minimum is 0).
     """
-    truth = _phantom()
+    truth = piecewise.phantom()
     angles = np.linspace(0, 180, 60, endpoint=False)
-    series = _series(truth, angles, sim.project(truth, angles, voxel_nm=VOXEL_NM))
+    series = piecewise.series(truth, angles, sim.project(truth, angles, voxel_nm=piecewise.voxel_nm))
     result = tv(series, weight=0.0, n_iter=200, progress=False)
     reference = recon.get("sirt")(series, n_iter=200, progress=False)
     err = metrics.nrmse(result.data, truth)
@@ -69,7 +41,7 @@ def test_divergence_is_the_negative_adjoint_of_the_gradient(x, p):
     assert np.vdot(gradient(x), p) == pytest.approx(-np.vdot(x, divergence(p)), abs=1e-12)
 
 
-def test_tv_beats_fbp_and_sirt_on_a_low_dose_limited_angle_piecewise_constant_object():
+def test_tv_beats_fbp_and_sirt_on_a_low_dose_limited_angle_piecewise_constant_object(piecewise):
     """The acceptance case: ±60°, I0 = 500 counts per pixel, 3 grey levels.
 
     Measured (mean SSIM of the two slices, data range 0.02 /nm; RMSE over
@@ -79,8 +51,8 @@ def test_tv_beats_fbp_and_sirt_on_a_low_dose_limited_angle_piecewise_constant_ob
     Asserted: TV's SSIM higher by 0.06 (measured 0.093 over SIRT), RMSE lower by
     5 % (measured 8 %).
     """
-    truth = _phantom()
-    series = _low_dose_series(truth)
+    truth = piecewise.phantom()
+    series = piecewise.low_dose_series(truth)
     inside = truth > 0
 
     def scores(volume):
@@ -94,11 +66,11 @@ def test_tv_beats_fbp_and_sirt_on_a_low_dose_limited_angle_piecewise_constant_ob
         assert tv_rmse < 0.95 * rmse, method
 
 
-def test_result_scales_with_the_data_because_weight_is_relative_to_the_noise():
+def test_result_scales_with_the_data_because_weight_is_relative_to_the_noise(piecewise):
     """Multiplying b by c multiplies the estimated σ_b and the solution by c (weight is dimensionless)."""
-    truth = _phantom(32)
-    series = _low_dose_series(truth)
-    scaled = _series(truth, series.angles_deg, series.data * np.float32(4.0))
+    truth = piecewise.phantom(32)
+    series = piecewise.low_dose_series(truth)
+    scaled = piecewise.series(truth, series.angles_deg, series.data * np.float32(4.0))
     a = tv(series, n_iter=30, progress=False)
     b = tv(scaled, n_iter=30, progress=False)
     assert b.metadata["params"]["noise_sigma"] == pytest.approx(4 * a.metadata["params"]["noise_sigma"], rel=1e-6)
@@ -106,9 +78,9 @@ def test_result_scales_with_the_data_because_weight_is_relative_to_the_noise():
     np.testing.assert_allclose(b.data, 4 * a.data, atol=1e-4 * float(a.data.max()))
 
 
-def test_callback_sees_every_iteration_and_the_objective_decreases():
-    truth = _phantom(32)
-    series = _low_dose_series(truth)
+def test_callback_sees_every_iteration_and_the_objective_decreases(piecewise):
+    truth = piecewise.phantom(32)
+    series = piecewise.low_dose_series(truth)
     seen = []
     volume = tv(series, n_iter=40, progress=False, callback=lambda k, x, e: seen.append((k, e)))
     objective = volume.metadata["objective"]
@@ -121,18 +93,18 @@ def test_callback_sees_every_iteration_and_the_objective_decreases():
 
 @pytest.mark.parametrize(("field", "params"), [("weight", {"weight": -0.1}), ("n_iter", {"n_iter": 0}),
                                                ("n_iter", {"n_iter": 2.5}), ("noise_sigma", {"noise_sigma": -1.0})])
-def test_bad_input_names_the_field(field, params):
-    truth = _phantom(16)
-    series = _series(truth, np.array([0.0, 90.0]), sim.project(truth, [0.0, 90.0], voxel_nm=VOXEL_NM))
+def test_bad_input_names_the_field(field, params, piecewise):
+    truth = piecewise.phantom(16)
+    series = piecewise.series(truth, np.array([0.0, 90.0]), sim.project(truth, [0.0, 90.0], voxel_nm=piecewise.voxel_nm))
     with pytest.raises(ValidationError, match=field):
         tv(series, progress=False, **params)
 
 
-def test_weight_means_the_same_for_any_voxel_size():
+def test_weight_means_the_same_for_any_voxel_size(piecewise):
     """The same line integrals on a grid c times coarser give μ exactly c times smaller (float32 rounding)."""
-    truth = _phantom(32)
-    series = _low_dose_series(truth)
-    coarse = sim.TiltSeries(series.data, angles_deg=series.angles_deg, pixel_nm=4 * VOXEL_NM,
+    truth = piecewise.phantom(32)
+    series = piecewise.low_dose_series(truth)
+    coarse = sim.TiltSeries(series.data, angles_deg=series.angles_deg, pixel_nm=4 * piecewise.voxel_nm,
                             values="line integral", unit="1")
     a = tv(series, n_iter=30, progress=False)
     b = tv(coarse, n_iter=30, progress=False)
