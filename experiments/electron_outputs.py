@@ -3,7 +3,8 @@
 - ``series.mrc`` + ``series.tlt`` (+ ``series_truth.mrc`` and the JSON
   sidecars): :func:`sim.io.save_series`; IMOD conventions in :mod:`sim.io.mrc`.
 - ``series_true.xf``: the transforms that align each raw view (IMOD ``.xf``,
-  :mod:`sim.io.imod`), from the true stage shifts.
+  :mod:`sim.io.imod`), from the true stage shifts and the tilt-axis offset.
+- ``series_true.aln``: the same alignment as AreTomo writes it (:mod:`sim.io.aretomo`).
 - ``views.csv``: one row per view in stack (= acquisition) order, units in the header.
 - ``acquisition_time.json``: the session's time budget [s] and its total [h].
 - ``tiltseries.png``, ``dose_and_shift.png``: :mod:`sim.plot_series`.
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from sim import io, plot_series
 from sim.io.atomic import atomic_write, writable_path
+from sim.io.aretomo import alignment_from_series, write_aln
 from sim.io.imod import write_xf, xf_from_shifts
 
 FIRST_COLUMNS = ("tilt_deg", "shift_row_nm", "shift_col_nm", "shift_row_px", "shift_col_px", "defocus_nm",
@@ -126,7 +128,9 @@ def write_electron_files(series, out: Path) -> list[Path]:
     returned by an electron instrument's ``acquire``.
     """
     written = list(io.save_series(series, out / "series.mrc"))
-    written.append(write_xf(xf_from_shifts(series.shifts_px), out / "series_true.xf"))
+    alignment = alignment_from_series(series)
+    written.append(write_xf(xf_from_shifts(alignment.shifts_px), out / "series_true.xf"))
+    written.append(write_aln(alignment, out / "series_true.aln"))
     written.append(write_views_csv(series, out / "views.csv"))
     written.append(io.write_json(acquisition_time(series), out / "acquisition_time.json"))
     written.append(plot_series.tilt_views(series, out / "tiltseries.png"))

@@ -10,11 +10,13 @@ from typer.testing import CliRunner
 import sim
 from experiments.cli import app
 from experiments.run import RunSpec, run
+from recon.align.score import score_alignment_file
 from sim.errors import ValidationError
 from sim.io.imod import read_xf
 
 LAMELLA = dict(phantom="lamella", phantom_params={"width_nm": 40, "thickness_nm": 20, "voxel_nm": 1})
-ELECTRON_FILES = ("series.mrc", "series.tlt", "series.json", "series_truth.mrc", "series_true.xf", "views.csv",
+ELECTRON_FILES = ("series.mrc", "series.tlt", "series.json", "series_truth.mrc", "series_true.xf", "series_true.aln",
+                  "views.csv",
                   "tiltseries.png", "dose_and_shift.png", "acquisition_time.json", "ground_truth.h5", "recon_fbp.h5",
                   "metrics.json", "provenance.json", "orthoslices.png", "sinogram.png", "fsc.png")
 
@@ -56,6 +58,14 @@ def test_true_xf_aligns_with_minus_the_true_shifts(stem_run):
     assert np.array_equal(xf[:, 0, 2], -series.shifts_px[:, 1])  # DX = -column shift
     assert np.array_equal(xf[:, 1, 2], -series.shifts_px[:, 0])  # DY = -row shift
     assert np.any(series.shifts_px != 0)  # the stage did move
+
+
+def test_true_aln_and_xf_both_score_zero_against_the_series(stem_run):
+    """The two outside formats of the true alignment, read back by the scorers, give the true shifts exactly."""
+    out, _ = stem_run
+    series = sim.load_series(out / "series.mrc")
+    for name in ("series_true.aln", "series_true.xf"):
+        assert score_alignment_file(out / name, series).rms_px < 1e-9
 
 
 def test_views_csv_has_one_row_per_view_with_units(stem_run):
