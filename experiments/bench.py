@@ -36,7 +36,7 @@ import re
 import threading
 import time
 import tracemalloc
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import matplotlib
@@ -49,7 +49,9 @@ from rich.table import Table
 import metrics
 import phantoms
 import recon
+import recon.align
 from experiments.run import ELECTRON_STEP_DEG, RunSpec, acquire, instrument_kind, prepare_folder
+from recon.align.score import unobservable_part
 from sim import io, validate
 from sim.errors import ValidationError
 from sim.stage import Stage, Tracking
@@ -63,10 +65,12 @@ STILL_STAGE = Stage(height_error_nm=0.0, axis_offset_nm=0.0, axis_elevation_deg=
 
 LOWER_IS_BETTER = ("rmse_in", "nrmse_in", "fsc_resolution", "data_residual", "time", "peak_memory")
 HIGHER_IS_BETTER = ("psnr_in", "ssim_in", "dice_mean")
-COLUMNS = ("series", "phantom", "instrument", "max_tilt_deg", "n_views", "dose_e_per_a2", "drift", "seed",
+COLUMNS = ("series", "phantom", "instrument", "max_tilt_deg", "n_views", "dose_e_per_a2", "drift", "aligned", "seed",
            "method", "params", "metric", "value", "unit")
 FSC_THRESHOLD = 0.5  # against the noise-free truth; 0.143 between half maps (Rosenthal & Henderson 2003)
 MEMORY_SAMPLE_S = 0.005
+ALIGNMENT = "alignment"
+"""The ``method`` of the rows that score the alignment (``BenchSpec.align``)."""
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,14 @@ class SeriesSpec:
     dose_e_per_a2: float | None
     drift: bool
     seed: int
+    aligned: bool = False
 
     @property
     def label(self) -> str:
         """A readable name for tables and figure titles."""
         dose = "" if self.dose_e_per_a2 is None else f" {self.dose_e_per_a2:g} e/Å²"
         return (f"{self.phantom} {self.instrument} ±{self.max_tilt_deg:g}° {self.n_views} views{dose} "
-                f"drift {'on' if self.drift else 'off'} seed {self.seed}")
+                f"drift {'on' if self.drift else 'off'}{' aligned' if self.aligned else ''} seed {self.seed}")
 
     @property
     def slug(self) -> str:
@@ -142,6 +147,11 @@ class BenchSpec:
     rank_by : str
         The metric the summary ranks by: one of :data:`LOWER_IS_BETTER` or
         :data:`HIGHER_IS_BETTER`.
+    align : bool
+        Align every series first (:func:`align_series`: cross-correlation and
+        projection matching) and reconstruct the aligned views; the table
+        gains the alignment's shift errors against the truth (method
+        ``"alignment"``).
     """
 
     phantom: str = "kirkendall_nanoparticle"
@@ -156,6 +166,7 @@ class BenchSpec:
     methods: tuple[str, ...] = ("fbp", "sirt", "tv")
     method_params: dict = field(default_factory=dict)
     rank_by: str = "rmse_in"
+    align: bool = False
 
     def __post_init__(self):
         for name in ("max_tilts_deg", "doses_e_per_a2", "drift", "seeds", "methods"):
@@ -190,7 +201,7 @@ class BenchSpec:
         for alpha, dose, drift, seed in itertools.product(self.max_tilts_deg, self.doses_e_per_a2, self.drift, self.seeds):
             n_views = self.n_views or int(round(2 * alpha / ELECTRON_STEP_DEG)) + 1
             points.append(SeriesSpec(self.phantom, dict(self.phantom_params), self.instrument, dict(self.instrument_params),
-                                     float(alpha), int(n_views), dose, bool(drift), int(seed)))
+                                     float(alpha), int(n_views), dose, bool(drift), int(seed), self.align))
         return points
 
 
@@ -214,6 +225,11 @@ def bench(spec: BenchSpec, out, *, console: Console | None = None, progress: boo
         run_spec = point.run_spec(spec.methods)
         phantom = phantoms.get(point.phantom, seed=point.seed, **point.phantom_params)
         _, series, _ = acquire(run_spec, phantom, Console(stderr=True, quiet=True), progress)
+        if spec.align:
+            series, alignment_scores = align_series(series, progress=progress)
+            rows.extend(_rows(point, ALIGNMENT, {"method": "crosscorr+matching"}, alignment_scores))
+            console.log(f"alignment: {alignment_scores['time'][0]:.2f} s, shift error "
+                        f"{alignment_scores['shift_error_rms'][0]:.3g} px RMS")
         truth = series.ground_truth
         levels = material_levels(truth.data, phantom.fractions, phantom.material_names)
         volumes, curves = {}, {}
@@ -235,6 +251,34 @@ def bench(spec: BenchSpec, out, *, console: Console | None = None, progress: boo
     write_rows(rows, out / "results.csv")
     io.write_json(_jsonable(asdict(spec)), out / "bench_spec.json")
     return BenchResult(out=out, rows=rows, figures=figures, rank_by=spec.rank_by)
+
+
+def align_series(series, *, progress: bool = True):
+    """Align a drifting series (cross-correlation + projection matching) and score the shifts against the truth.
+
+    The rigid translation of the sample that no alignment can observe
+    (:func:`recon.align.score.unobservable_part`) is set to the truth's before
+    the views are resampled, so the reconstructions are scored for the
+    alignment's real errors, not for sitting a few voxels off the truth.
+
+    Returns
+    -------
+    aligned : TiltSeries
+        The series resampled onto the ideal geometry.
+    scores : dict
+        ``shift_error_rms`` [px] and ``shift_error_rms_nm`` [nm] (after
+        removing the translation), ``shift_error_max`` [px], ``time`` [s].
+    """
+    clock = time.perf_counter()
+    alignment = recon.align.align(series, progress=progress)
+    elapsed = time.perf_counter() - clock
+    true = series.shifts_px + np.array([0.0, series.axis_offset_px])
+    estimated = alignment.geometry_shifts_px()
+    score = recon.align.score_shifts(estimated, true, pixel_nm=series.pixel_nm, angles_deg=series.angles_deg)
+    removed, _ = unobservable_part(estimated - true, series.angles_deg)
+    aligned = replace(alignment, shifts_px=alignment.shifts_px - removed).aligned(series)
+    return aligned, {"shift_error_rms": (score.rms_px, "px"), "shift_error_rms_nm": (score.rms_nm, "nm"),
+                     "shift_error_max": (score.max_px, "px"), "time": (elapsed, "s")}
 
 
 def material_levels(truth: np.ndarray, fractions: np.ndarray, names) -> dict[str, float]:
@@ -348,9 +392,11 @@ def read_rows(path) -> list[dict]:
 
 
 def ranking(rows: list[dict], rank_by: str) -> dict[str, list[tuple[str, dict]]]:
-    """Per series, the methods best first by ``rank_by``, each with ``{metric: value}``."""
+    """Per series, the methods best first by ``rank_by``, each with ``{metric: value}`` (the alignment rows aside)."""
     tables: dict[str, dict[str, dict]] = {}
     for row in rows:
+        if row["method"] == ALIGNMENT:
+            continue
         tables.setdefault(row["series"], {}).setdefault(row["method"], {})[row["metric"]] = row["value"]
     sign = 1.0 if rank_by in LOWER_IS_BETTER else -1.0
     key = lambda item: (np.nan_to_num(sign * item[1].get(rank_by, np.nan), nan=np.inf))  # noqa: E731
@@ -368,8 +414,11 @@ def summary_tables(result: BenchResult) -> list[Table]:
     shown = {"rmse_in": "RMSE", "ssim_in": "SSIM", "fsc_resolution": "FSC", "fsc_resolution[z]": "FSC z",
              "dice_mean": "Dice", "time": "time", "peak_memory": "memory"}
     tables = []
+    shift_errors = {row["series"]: row["value"] for row in result.rows
+                    if row["method"] == ALIGNMENT and row["metric"] == "shift_error_rms"}
     for series, ranked in ranking(result.rows, result.rank_by).items():
-        table = Table(title=f"{series}: ranked by {result.rank_by}")
+        caption = f"aligned first: shift error {shift_errors[series]:.3g} px RMS" if series in shift_errors else None
+        table = Table(title=f"{series}: ranked by {result.rank_by}", caption=caption)
         table.add_column("#", justify="right")
         table.add_column("method", min_width=max(len(method) for method, _ in ranked))
         for metric, header in shown.items():
@@ -443,7 +492,8 @@ def _rows(point: SeriesSpec, method: str, params: dict, scores: dict) -> list[di
     base = {"series": point.label, "phantom": point.phantom, "instrument": point.instrument,
             "max_tilt_deg": point.max_tilt_deg, "n_views": point.n_views,
             "dose_e_per_a2": "" if point.dose_e_per_a2 is None else point.dose_e_per_a2,
-            "drift": "on" if point.drift else "off", "seed": point.seed, "method": method,
+            "drift": "on" if point.drift else "off", "aligned": "yes" if point.aligned else "no", "seed": point.seed,
+            "method": method,
             "params": json.dumps(_jsonable(params), sort_keys=True)}
     return [{**base, "metric": metric, "value": value, "unit": unit} for metric, (value, unit) in scores.items()]
 

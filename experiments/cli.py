@@ -98,6 +98,8 @@ def bench_command(
     drift: Annotated[str, typer.Option(help="Stage errors and drift: off, on or both (one series each).")] = "off",
     seed: Annotated[list[int], typer.Option(help="Seed of the phantom and noise, repeatable (repeats).")] = [0],  # noqa: B006
     rank_by: Annotated[str, typer.Option(help="Metric the summary ranks by (e.g. rmse_in, ssim_in, dice_mean).")] = "rmse_in",
+    align: Annotated[bool, typer.Option(
+        help="Align each series first (cross-correlation + projection matching) and score the shifts.")] = False,
     out: Annotated[Path | None, typer.Option(help="Output folder [default: nanotomo_runs/bench-<time>].")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
 ):
@@ -120,6 +122,7 @@ def bench_command(
             methods=tuple(method),
             method_params=_parse_method_params(method_param),
             rank_by=rank_by,
+            align=align,
         )
         folder = out or Path("nanotomo_runs") / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
         result = bench(spec, folder, console=console, progress=not quiet)

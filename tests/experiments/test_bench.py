@@ -115,3 +115,26 @@ def test_unknown_method_error_lists_what_is_available():
     with pytest.raises(ValidationError) as error:
         BenchSpec(methods=("fbp", "nope"))
     assert all(name in str(error.value) for name in ("fbp", "sirt", "cgls", "tv"))
+
+
+def test_aligning_first_scores_the_shifts_and_recovers_the_drift_off_quality(tmp_path):
+    """Drift on: aligned first, SIRT's error inside the sample falls back towards the still stage's.
+
+    Measured (24 nm particle, 31 views over ±60°, SIRT 10 iterations): shift
+    error 0.49 px RMS (a small, low-contrast particle; the 0.5 px acceptance
+    case of the alignment is in tests/recon/test_align.py); RMSE in the sample
+    3638 (drift off), 5499 (drift on), 3980 (drift on, aligned) 1/nm³.
+    Pinned with room for the noise of other seeds.
+    """
+    spec = dict(phantom_params=SMALL, n_views=31, methods=("sirt",), method_params={"sirt": {"n_iter": 10}})
+    still = bench(BenchSpec(**spec), tmp_path / "still", progress=False).rows
+    drifting = bench(BenchSpec(**spec, drift=(True,)), tmp_path / "drift", progress=False).rows
+    aligned = bench(BenchSpec(**spec, drift=(True,), align=True), tmp_path / "aligned", progress=False).rows
+
+    def value(rows, method, metric):
+        return next(r["value"] for r in rows if r["method"] == method and r["metric"] == metric)
+
+    assert value(aligned, "alignment", "shift_error_rms") < 0.75
+    errors = [value(rows, "sirt", "rmse_in") for rows in (still, drifting, aligned)]
+    assert errors[2] < 0.85 * errors[1] and errors[2] < 1.2 * errors[0], errors
+    assert "aligned" in aligned[0]["series"] and aligned[0]["aligned"] == "yes"
