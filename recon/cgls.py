@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from recon.common import geometry, line_integrals, make_volume, volume_shape
+from recon.common import Iterations, geometry, line_integrals, make_volume, volume_shape
 from recon.registry import register
 from sim.errors import ValidationError
 from sim.progress import track
@@ -34,7 +34,7 @@ def cgls(
     shape: tuple[int, int, int] | None = None,
     shifts_px=None,
     axis_offset_px: float = 0.0,
-    callback: Callable[[int, np.ndarray, float], None] | None = None,
+    callback: Callable[[int, np.ndarray, float, float | None], None] | None = None,
     progress: bool = True,
 ) -> Volume:
     """Reconstruct by CGLS: minimise ``‖W^½·(A·x − b)‖₂²`` with conjugate gradients.
@@ -63,9 +63,11 @@ def cgls(
     shape, shifts_px, axis_offset_px
         As in :func:`recon.fbp.fbp`.
     callback : callable, optional
-        ``callback(iteration, x, residual)`` after each iteration, with the
+        ``callback(iteration, x, residual, truth_rmse)`` after each iteration, with the
         current estimate ``x`` and the residual ‖W^½(b − A·x)‖₂ of the
         estimate before the update.
+        ``truth_rmse`` is the RMSE against the series' ground truth when it
+        carries one (:class:`recon.common.Iterations`), else None.
     progress : bool
         Show a progress bar.
 
@@ -102,6 +104,7 @@ def cgls(
         At = lambda y: At_plain(root_w * y)  # noqa: E731
         b = root_w * b
 
+    report = Iterations(series, grid, callback)
     x = np.zeros(grid, np.float32)
     r = b.astype(np.float32, copy=True)
     s = At(r)
@@ -119,10 +122,10 @@ def cgls(
             p *= np.float32(gamma_next / gamma)
             p += s
             gamma = gamma_next
-        if callback is not None:
-            callback(k, x, residuals[-1])
+        report(k, x, residuals[-1])
         residuals.append(float(np.linalg.norm(r)))
     params = {"n_iter": int(n_iter), "dose_weighting": bool(dose_weighting), "shape": list(grid)}
     volume = make_volume(x, series, "cgls", params)
+    report.record(volume)
     volume.metadata["residuals"] = residuals
     return volume

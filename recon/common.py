@@ -90,3 +90,50 @@ def angular_weights(angles_deg) -> np.ndarray:
     weights = np.empty_like(angles)
     weights[order] = 0.5 * (before + gaps)
     return np.deg2rad(weights)
+
+
+class Iterations:
+    """What an iterative method reports after each iteration, to the user's callback.
+
+    ``report(k, x, value)`` calls ``callback(k, x, value, truth_rmse)``:
+    ``value`` is the method's residual or objective, ``truth_rmse`` the RMSE
+    of the estimate ``x`` against the series' ground truth [unit of the
+    truth] when the series carries one on the reconstruction grid, else
+    None. The errors are computed only when there is a callback (they cost a
+    pass over the volume) and kept in :attr:`truth_rmse` for the result's
+    metadata.
+
+    Examples
+    --------
+    >>> import sim
+    >>> truth = sim.Volume(np.ones((1, 2, 2), np.float32), voxel_nm=1.0)
+    >>> s = sim.TiltSeries(np.zeros((1, 1, 2)), angles_deg=[0.0], pixel_nm=1.0, values="line integral",
+    ...                    ground_truth=truth)
+    >>> seen = []
+    >>> report = Iterations(s, (1, 2, 2), lambda k, x, value, error: seen.append((k, value, error)))
+    >>> report(0, np.zeros((1, 2, 2), np.float32), 2.5)
+    >>> seen
+    [(0, 2.5, 1.0)]
+    """
+
+    def __init__(self, series: TiltSeries, grid, callback):
+        truth = series.ground_truth
+        wanted = callback is not None and truth is not None and truth.shape == tuple(grid)
+        self._truth = truth.data if wanted else None
+        self._callback = callback
+        self.truth_rmse: list[float] = []
+
+    def __call__(self, k: int, x: np.ndarray, value: float) -> None:
+        if self._callback is None:
+            return
+        error = None
+        if self._truth is not None:
+            error = float(np.sqrt(np.mean(np.square(x - self._truth), dtype=np.float64)))
+            self.truth_rmse.append(error)
+        self._callback(k, x, value, error)
+
+    def record(self, volume: Volume) -> Volume:
+        """Add ``metadata["truth_rmse"]`` (one per iteration) to ``volume`` when errors were computed."""
+        if self.truth_rmse:
+            volume.metadata["truth_rmse"] = self.truth_rmse
+        return volume

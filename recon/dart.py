@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from recon.common import geometry, line_integrals, make_volume, volume_shape
+from recon.common import Iterations, geometry, line_integrals, make_volume, volume_shape
 from recon.registry import register
 from sim import validate
 from sim.errors import ValidationError
@@ -180,7 +180,7 @@ def dart(
     shape: tuple[int, int, int] | None = None,
     shifts_px=None,
     axis_offset_px: float = 0.0,
-    callback: Callable[[int, np.ndarray, float], None] | None = None,
+    callback: Callable[[int, np.ndarray, float, float | None], None] | None = None,
     progress: bool = True,
 ) -> Volume:
     """Reconstruct a sample of a few materials of known value with DART.
@@ -261,9 +261,11 @@ def dart(
     shape, shifts_px, axis_offset_px
         As in :func:`recon.fbp.fbp`.
     callback : callable, optional
-        ``callback(iteration, x, residual)`` after each DART iteration, with
+        ``callback(iteration, x, residual, truth_rmse)`` after each DART iteration, with
         the continuous estimate ``x`` and the residual ‖b − A·s‖₂ of the
         segmentation ``s`` that the iteration started from.
+        ``truth_rmse`` is the RMSE against the series' ground truth when it
+        carries one (:class:`recon.common.Iterations`), else None.
     progress : bool
         Show a progress bar.
 
@@ -314,6 +316,7 @@ def dart(
     del col_sums
     grey = levels.astype(np.float32)
 
+    report = Iterations(series, grid, callback)
     x = np.zeros(grid, np.float32)
     start = track(range(n_sirt_start), description="DART: SIRT start", total=n_sirt_start, enabled=progress)
     _sirt(x, None, b, A, At, inv_cols, start, positivity)
@@ -328,8 +331,7 @@ def dart(
         np.copyto(x, s, where=~free)
         _sirt(x, free, b, A, At, inv_cols, range(n_sirt), positivity)
         x = smooth_free(x, free, smoothing)
-        if callback is not None:
-            callback(k, x, residuals[-1])
+        report(k, x, residuals[-1])
     labels = segment(x, levels)
     residuals.append(float(np.linalg.norm(b - A(grey[labels]))))
     params = {
@@ -345,6 +347,7 @@ def dart(
         "shape": list(grid),
     }
     volume = make_volume(x, series, "dart", params)
+    report.record(volume)
     volume.metadata.update(labels=validate.frozen(labels), grey_levels=levels.tolist(), residuals=residuals,
                            free_fraction=free_fraction)
     return volume

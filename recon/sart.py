@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from recon.common import geometry, line_integrals, make_volume, volume_shape
+from recon.common import Iterations, geometry, line_integrals, make_volume, volume_shape
 from recon.registry import register
 from sim import validate
 from sim.errors import ValidationError
@@ -47,7 +47,7 @@ def sart(
     shape: tuple[int, int, int] | None = None,
     shifts_px=None,
     axis_offset_px: float = 0.0,
-    callback: Callable[[int, np.ndarray, float], None] | None = None,
+    callback: Callable[[int, np.ndarray, float, float | None], None] | None = None,
     progress: bool = True,
 ) -> Volume:
     """Reconstruct with SART: for each view subset S, ``x ← x + λ·C_S·A_Sᵀ·R_S·(b_S − A_S·x)``.
@@ -80,9 +80,11 @@ def sart(
     shape, shifts_px, axis_offset_px
         As in :func:`recon.fbp.fbp`.
     callback : callable, optional
-        ``callback(iteration, x, residual)`` after each sweep, with the
+        ``callback(iteration, x, residual, truth_rmse)`` after each sweep, with the
         current estimate ``x`` and the data residual ‖b − A·x‖₂ of the
         estimate before the sweep.
+        ``truth_rmse`` is the RMSE against the series' ground truth when it
+        carries one (:class:`recon.common.Iterations`), else None.
     progress : bool
         Show a progress bar.
 
@@ -131,6 +133,7 @@ def sart(
     del row_sums
     order = subsets(n_angles, n_subsets)
 
+    report = Iterations(series, grid, callback)
     x = np.zeros(grid, np.float32)
     residuals = []
     for k in track(range(int(n_iter)), description="SART", total=int(n_iter), enabled=progress):
@@ -143,11 +146,11 @@ def sart(
             x += inv_cols * At(r, views)
             if positivity:
                 np.maximum(x, 0, out=x)
-        if callback is not None:
-            callback(k, x, residuals[-1])
+        report(k, x, residuals[-1])
     residuals.append(float(np.linalg.norm(b - A(x, everything))))
     params = {"n_iter": int(n_iter), "n_subsets": n_subsets, "relaxation": relaxation,
               "positivity": positivity, "shape": list(grid)}
     volume = make_volume(x, series, "sart", params)
+    report.record(volume)
     volume.metadata["residuals"] = residuals
     return volume

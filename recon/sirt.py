@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from recon.common import geometry, line_integrals, make_volume, volume_shape
+from recon.common import Iterations, geometry, line_integrals, make_volume, volume_shape
 from recon.registry import register
 from sim import validate
 from sim.errors import ValidationError
@@ -26,7 +26,7 @@ def sirt(
     shape: tuple[int, int, int] | None = None,
     shifts_px=None,
     axis_offset_px: float = 0.0,
-    callback: Callable[[int, np.ndarray, float], None] | None = None,
+    callback: Callable[[int, np.ndarray, float, float | None], None] | None = None,
     progress: bool = True,
 ) -> Volume:
     """Reconstruct with SIRT: ``x ← x + λ·C·Aᵀ·R·(b − A·x)``.
@@ -51,9 +51,11 @@ def sirt(
     shape, shifts_px, axis_offset_px
         As in :func:`recon.fbp.fbp`.
     callback : callable, optional
-        ``callback(iteration, x, residual)`` after each iteration, with the
+        ``callback(iteration, x, residual, truth_rmse)`` after each iteration, with the
         current estimate ``x`` and the data residual ‖b − A·x‖₂ of the
         estimate before the update.
+        ``truth_rmse`` is the RMSE against the series' ground truth when it
+        carries one (:class:`recon.common.Iterations`), else None.
     progress : bool
         Show a progress bar.
 
@@ -90,6 +92,7 @@ def sirt(
     inv_cols = np.divide(relaxation, col_sums, out=np.zeros_like(col_sums), where=col_sums > 1e-6 * col_sums.max())
     del row_sums, col_sums
 
+    report = Iterations(series, grid, callback)
     x = np.zeros(grid, np.float32)
     residuals = []
     for k in track(range(int(n_iter)), description="SIRT", total=int(n_iter), enabled=progress):
@@ -99,10 +102,10 @@ def sirt(
         x += inv_cols * At(r)
         if positivity:
             np.maximum(x, 0, out=x)
-        if callback is not None:
-            callback(k, x, residuals[-1])
+        report(k, x, residuals[-1])
     residuals.append(float(np.linalg.norm(b - A(x))))
     params = {"n_iter": int(n_iter), "relaxation": relaxation, "positivity": positivity, "shape": list(grid)}
     volume = make_volume(x, series, "sirt", params)
+    report.record(volume)
     volume.metadata["residuals"] = residuals
     return volume

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import recon
 import sim
 from recon.cgls import cgls
 from recon.sart import sart, subsets
@@ -108,12 +109,29 @@ def test_cgls_dose_weighting_discounts_a_low_dose_view():
     assert _nrmse(weighted) < 0.03
 
 
-@pytest.mark.parametrize("method, params", [(cgls, {}), (sart, {"n_subsets": 6})])
-def test_callback_is_called_once_per_iteration(method, params):
+@pytest.mark.parametrize("name, params", [("cgls", {}), ("sart", {"n_subsets": 6}), ("sirt", {}),
+                                          ("dart", {"grey_levels": [0.0, 0.01, 0.02]})])
+def test_callback_sees_every_iteration_with_the_error_against_the_truth(name, params):
+    """Noise-free, full-range data: the RMSE against the truth the callback sees falls, and is the one of x it gets."""
     calls = []
-    method(SERIES, n_iter=4, callback=lambda k, x, res: calls.append((k, x.shape, res)), progress=False, **params)
+
+    def callback(k, x, residual, truth_rmse):
+        calls.append((k, residual, truth_rmse, float(np.sqrt(np.mean((x - TRUTH) ** 2, dtype=np.float64)))))
+
+    volume = recon.get(name)(SERIES, n_iter=4, callback=callback, progress=False, **params)
     assert [c[0] for c in calls] == [0, 1, 2, 3]
-    assert all(c[1] == TRUTH.shape and c[2] > 0 for c in calls)
+    assert all(c[1] >= 0 for c in calls)
+    errors = [c[2] for c in calls]
+    np.testing.assert_allclose(errors, [c[3] for c in calls], rtol=1e-9)
+    assert errors[-1] < errors[0]
+    assert volume.metadata["truth_rmse"] == errors
+
+
+def test_without_a_truth_the_callback_gets_none_and_nothing_is_recorded():
+    calls = []
+    bare = SERIES.with_data(SERIES.data, ground_truth=None)
+    volume = cgls(bare, n_iter=2, callback=lambda k, x, r, e: calls.append(e), progress=False)
+    assert calls == [None, None] and "truth_rmse" not in volume.metadata
 
 
 @pytest.mark.parametrize(

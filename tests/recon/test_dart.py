@@ -102,7 +102,7 @@ def test_callback_metadata_and_units(piecewise):
     truth = piecewise.phantom(32)
     seen = []
     result = recon.get("dart")(piecewise.low_dose_series(truth), grey_levels=LEVELS, n_iter=4, progress=False,
-                               callback=lambda k, x, r: seen.append((k, r, float(x.min()))))
+                               callback=lambda k, x, r, e: seen.append((k, r, float(x.min()))))
     residuals = result.metadata["residuals"]
     assert [k for k, _, _ in seen] == [0, 1, 2, 3]
     assert [r for _, r, _ in seen] == residuals[:-1] and len(residuals) == 5

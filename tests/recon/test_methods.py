@@ -63,7 +63,7 @@ def test_sirt_residual_decreases_monotonically():
     angles = np.arange(-60, 61, 3.0)
     seen = []
     volume = recon.get("sirt")(_series(truth, angles, 2.0), n_iter=25, progress=False,
-                               callback=lambda k, x, r: seen.append(r))
+                               callback=lambda k, x, r, e: seen.append(r))
     residuals = volume.metadata["residuals"]
     assert residuals[:-1] == seen
     assert np.all(np.diff(residuals) < 0)
