@@ -7,3 +7,4 @@ naming the extra to install.
 """
 
 from recon.peers import astra as _astra  # noqa: F401  (registers "astra-fbp", "astra-sirt", "astra-cgls")
+from recon.peers import svmbir as _svmbir  # noqa: F401  (registers "svmbir-mbir")
