@@ -189,6 +189,8 @@ def svmbir_mbir(
     p = validate.in_range("p", p, 1.0, 2.0)
     q = validate.in_range("q", q, p, 2.0)
     T = validate.positive("T", T)
+    sharpness = validate.in_range("sharpness", sharpness, -20.0, 20.0)  # σ_x scales as 2^sharpness
+    snr_db = validate.in_range("snr_db", snr_db, -100.0, 200.0, "dB")
     b_interslice = validate.non_negative("b_interslice", b_interslice)
     stop_threshold = validate.non_negative("stop_threshold", stop_threshold, "%")
     if isinstance(max_iterations, bool) or int(max_iterations) != max_iterations or max_iterations < 1:
@@ -197,13 +199,13 @@ def svmbir_mbir(
         raise ValidationError("num_threads", num_threads, "an integer >= 1 or None")
     h = float(series.pixel_nm)
     if noise_sigma is None:
-        sigma_y = float(svmbir.auto_sigma_y(b, weights, delta_channel=h, delta_pixel=h, snr_db=float(snr_db)))
+        sigma_y = float(svmbir.auto_sigma_y(b, weights, delta_channel=h, delta_pixel=h, snr_db=snr_db))
     else:
         sigma_y = validate.positive("noise_sigma", noise_sigma)
-    sigma_x = float(svmbir.auto_sigma_x(b, delta_channel=h, sharpness=float(sharpness)))
+    sigma_x = float(svmbir.auto_sigma_x(b, delta_channel=h, sharpness=sharpness))
     params = {
-        "sharpness": float(sharpness),
-        "snr_db": float(snr_db),
+        "sharpness": sharpness,
+        "snr_db": snr_db,
         "sigma_y": sigma_y,
         "sigma_x_per_nm": sigma_x,
         "p": p,

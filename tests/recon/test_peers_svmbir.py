@@ -148,7 +148,8 @@ def test_svmbir_refuses_shifts_and_bad_parameters(series):
     with pytest.raises(ValidationError, match="shifts_px"):
         recon.get("svmbir-mbir")(series, shifts_px=shifts, progress=False)
     for field, value in (("p", 0.5), ("q", 1.0), ("T", 0.0), ("max_iterations", 0), ("stop_threshold", -1.0),
-                         ("weight_type", "poisson"), ("num_threads", 0), ("noise_sigma", -1.0)):
+                         ("weight_type", "poisson"), ("num_threads", 0), ("noise_sigma", -1.0),
+                         ("snr_db", float("nan")), ("sharpness", float("inf"))):
         with pytest.raises(ValidationError, match=field):
             recon.get("svmbir-mbir")(series, **{field: value}, progress=False)
     with pytest.raises(ValidationError, match="weight_type"):
