@@ -315,7 +315,7 @@ def projection_contrast(series, instrument) -> dict:
     (averaging many voxels and views can still recover coarse features).
     """
     depth = project(series.ground_truth, [0.0])
-    noise = 1.0 / np.sqrt(instrument.photons_per_pixel * instrument.detector_efficiency)
+    noise = 1.0 / np.sqrt(instrument.photons_per_pixel * instrument.detector.quantum_efficiency)
     tau = float(depth.max())
     return {"max_optical_depth": tau, "noise_per_pixel": float(noise), "contrast_to_noise": tau / float(noise)}
 

@@ -1,7 +1,7 @@
 """Digital twins of microscopes: validated configurations with ``acquire(phantom, scheme, seed=...)``.
 
 >>> import instruments
->>> instruments.preset("txm-lab-5.4kev", photons_per_pixel=500).photons_per_pixel
+>>> instruments.preset("txm-lab", photons_per_pixel=500).photons_per_pixel
 500
 """
 

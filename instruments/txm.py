@@ -1,14 +1,20 @@
 """Full-field transmission X-ray microscope (TXM), absorption contrast.
 
 Fidelity ``projection``: straight-ray Beer–Lambert transmission through the
-phantom's materials at one photon energy, ideal optics, a detector with a
-quantum efficiency and dark signal, and Poisson counting noise. Flat (white)
-and dark frames are recorded with the series, as at a beamline.
+phantom's materials at one photon energy and ideal optics. The beam has a
+structured profile that drifts and decays over the scan
+(:class:`sim.illumination.Illumination`); the camera absorbs photons with a
+quantum efficiency, spreads the light, and adds dark current and read-out
+noise (:class:`sim.xray_detector.XrayDetector`). Flat (white) and dark frames
+are recorded before the views, as at a beamline, so a beam that moved leaves
+residual structure after flat correction. The scan's time comes from the
+exposure, readout, rotation and flats (:class:`sim.scan_time.ScanTiming`);
+each view's time is recorded.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -16,12 +22,15 @@ from instruments.binning import bin_factor, block_mean
 from phantoms.material import ENERGY_RANGE_KEV
 from sim import validate
 from sim.errors import ValidationError
-from sim.noise import generator, poisson_counts
+from sim.illumination import Illumination
+from sim.noise import generator
 from sim.projector import project
+from sim.scan_time import ScanTiming, scan_time
 from sim.scheme import TiltScheme
 from sim.tiltseries import TiltSeries
 from sim.version import __version__
 from sim.volume import Volume
+from sim.xray_detector import XrayDetector
 
 FIDELITY_LEVELS = ("projection",)
 
@@ -41,10 +50,15 @@ class TXM:
         Detector pixel referred to the sample [nm]; ``None`` = the phantom's
         voxel. Must be an integer multiple of the voxel (the phantom is block
         averaged onto the detector grid, and so is the ground truth).
-    detector_efficiency : float
-        Fraction of incident photons detected, in (0, 1].
-    dark_counts : float
-        Mean dark signal per pixel per frame [counts] (Poisson).
+    detector : sim.xray_detector.XrayDetector
+        The camera: quantum efficiency, light spread, dark current, read-out
+        noise (default: an ideal counter).
+    illumination : sim.illumination.Illumination
+        The beam profile and its drift and decay over the scan (default: flat
+        and still).
+    timing : sim.scan_time.ScanTiming
+        Exposure, readout, rotation and flat-field times (the exposure also
+        sets the dark signal).
     n_flats, n_darks : int
         Number of flat (beam, no sample) and dark (no beam) frames.
     fidelity : str
@@ -63,8 +77,9 @@ class TXM:
     energy_kev: float = 8.0
     photons_per_pixel: float = 1.0e4
     pixel_nm: float | None = None
-    detector_efficiency: float = 1.0
-    dark_counts: float = 0.0
+    detector: XrayDetector = field(default_factory=XrayDetector)
+    illumination: Illumination = field(default_factory=Illumination)
+    timing: ScanTiming = field(default_factory=ScanTiming)
     n_flats: int = 10
     n_darks: int = 10
     fidelity: str = "projection"
@@ -74,8 +89,9 @@ class TXM:
         validate.positive("photons_per_pixel", self.photons_per_pixel, "photons")
         if self.pixel_nm is not None:
             validate.positive("pixel_nm", self.pixel_nm, "nm")
-        validate.in_range("detector_efficiency", self.detector_efficiency, 1e-6, 1.0)
-        validate.non_negative("dark_counts", self.dark_counts, "counts")
+        for name, kind in (("detector", XrayDetector), ("illumination", Illumination), ("timing", ScanTiming)):
+            if not isinstance(getattr(self, name), kind):
+                raise ValidationError(name, getattr(self, name), f"a {kind.__module__}.{kind.__name__}")
         for name, low in (("n_flats", 1), ("n_darks", 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or int(value) != value or value < low:
@@ -115,11 +131,18 @@ class TXM:
         angles = scheme if isinstance(scheme, TiltScheme) else TiltScheme.from_angles(scheme)
         truth = self.ground_truth(phantom)
         optical_depth = project(truth, angles.angles_deg, n_cols=n_cols)
-        detected = self.photons_per_pixel * self.detector_efficiency
         frame = optical_depth.shape[1:]
-        flats = np.stack([self._frame(np.full(frame, detected), rng) for _ in range(self.n_flats)])
-        darks = [poisson_counts(np.full(frame, self.dark_counts), rng) for _ in range(self.n_darks)]
-        counts = self._frame(detected * np.exp(-optical_depth.astype(np.float64)), rng)
+        exposure = self.timing.exposure_s
+        profile = self.illumination.profile(frame, rng)
+        times = np.arange(len(angles)) / max(len(angles) - 1, 1)
+        beam = self.photons_per_pixel * self.illumination.at(profile, times)
+        flats = self.detector.record(np.broadcast_to(self.photons_per_pixel * profile, (self.n_flats, *frame)),
+                                     exposure_s=exposure, rng=rng)
+        darks = self.detector.record(np.zeros((self.n_darks, *frame)), exposure_s=exposure, rng=rng)
+        counts = self.detector.record(beam * np.exp(-optical_depth.astype(np.float64)), exposure_s=exposure, rng=rng)
+        budget = scan_time(self.timing, n_views=len(angles), range_deg=max(float(np.ptp(angles.angles_deg)), 1e-3))
+        view_s = budget["projections_s"] / len(angles) + budget["rotation_s"] / max(len(angles) - 1, 1)
+        start = budget["flats_darks_s"]
         provenance = {
             "instrument": "TXM",
             "fidelity": self.fidelity,
@@ -127,6 +150,7 @@ class TXM:
             "version": __version__,
             "parameters": asdict(self),
             "scheme": {"order": angles.order, "n_views": len(angles)},
+            "scan_time_s": budget,
             "phantom": {"name": getattr(phantom, "name", None), "params": getattr(phantom, "params", None)},
         }
         return TiltSeries(
@@ -138,15 +162,9 @@ class TXM:
             dose_per_view=np.full(len(angles), self.photons_per_pixel),
             dose_unit="photons/pixel",
             flat=flats,
-            dark=np.stack(darks) if darks else None,
+            dark=darks if self.n_darks else None,
             ground_truth=truth,
             phantom=phantom,
             provenance=provenance,
+            views={"time_s": start + view_s * np.arange(len(angles))},
         )
-
-    def _frame(self, expected_photons: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Detected photons plus dark signal, each Poisson distributed."""
-        counts = poisson_counts(expected_photons, rng)
-        if self.dark_counts:
-            counts += poisson_counts(np.full(counts.shape, self.dark_counts), rng)
-        return counts

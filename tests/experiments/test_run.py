@@ -12,6 +12,7 @@ import sim
 from experiments.cli import app
 from experiments.run import RunSpec, run
 from sim.errors import ValidationError
+from sim.xray_detector import XrayDetector
 
 SMALL = dict(phantom="kirkendall_nanoparticle", phantom_params={"voxel_nm": 4.0}, n_views=30,
              method_params={"sirt": {"n_iter": 5}})
@@ -103,7 +104,7 @@ def test_projection_contrast_is_optical_depth_over_counting_noise():
     fractions = np.zeros((1, 2, 30, 24), np.float32)
     fractions[0, :, 10:20, :] = 1.0
     phantom = Phantom(fractions, (material("Si"),), voxel_nm=100.0)
-    txm = TXM(energy_kev=8.0, photons_per_pixel=1e4, detector_efficiency=0.25)
+    txm = TXM(energy_kev=8.0, photons_per_pixel=1e4, detector=XrayDetector(quantum_efficiency=0.25))
     visibility = projection_contrast(txm.acquire(phantom, [0.0], seed=0), txm)
     tau = material("Si").mu_per_nm(8.0) * 1000.0
     assert visibility["max_optical_depth"] == pytest.approx(tau, rel=1e-5)

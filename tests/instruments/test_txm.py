@@ -8,6 +8,9 @@ from scipy import stats
 import instruments
 import sim
 from phantoms.library import MATERIALS, material
+from sim.illumination import Illumination
+from sim.scan_time import ScanTiming, scan_time
+from sim.xray_detector import XrayDetector
 from phantoms.phantom import Phantom
 from sim.errors import ValidationError
 
@@ -69,15 +72,18 @@ def test_counts_are_poisson_mean_equals_variance():
 
 
 def test_dark_counts_add_and_are_corrected():
-    txm = instruments.TXM(energy_kev=8.0, photons_per_pixel=1e11, dark_counts=50.0, n_darks=20)
+    detector = XrayDetector(dark_current_e_per_s=50.0)
+    txm = instruments.TXM(energy_kev=8.0, photons_per_pixel=1e11, detector=detector, n_darks=20)
     series = txm.acquire(_slab(material("Si"), voxel_nm=100.0), [0.0], seed=3)
-    assert series.dark.mean() == pytest.approx(50.0, rel=0.01)
+    assert series.dark.mean() == pytest.approx(50.0, rel=0.01)  # 50 e⁻/s for the default 1 s exposure
     mu_t = material("Si").mu_per_nm(8.0) * 1000.0
     np.testing.assert_allclose(series.to_line_integrals().data[0, :, 2:-2], mu_t, rtol=2e-3)
 
 
 def test_same_seed_same_series_different_seed_differs():
-    txm = instruments.TXM(energy_kev=8.0, photons_per_pixel=100.0, dark_counts=1.0)
+    detector = XrayDetector(quantum_efficiency=0.8, psf_px=1.0, dark_current_e_per_s=1.0, readout_noise_e=2.0)
+    txm = instruments.TXM(energy_kev=8.0, photons_per_pixel=100.0, detector=detector,
+                          illumination=Illumination(non_uniformity=0.05, correlation_px=4.0, drift_px=1.0))
     phantom = _slab(material("NiO"))
     a = txm.acquire(phantom, [0.0, 30.0], seed=5)
     b = txm.acquire(phantom, [0.0, 30.0], seed=5)
@@ -112,8 +118,9 @@ def test_pixel_larger_than_voxel_bins_the_truth():
         (dict(photons_per_pixel=-5.0), "photons_per_pixel"),
         (dict(energy_kev=0.01), "energy_kev"),
         (dict(energy_kev=float("nan")), "energy_kev"),
-        (dict(detector_efficiency=1.5), "detector_efficiency"),
-        (dict(dark_counts=-1.0), "dark_counts"),
+        (dict(detector=0.8), "detector"),
+        (dict(illumination="flat"), "illumination"),
+        (dict(timing=1.0), "timing"),
         (dict(n_flats=0), "n_flats"),
         (dict(fidelity="wave"), "fidelity"),
     ],
@@ -133,7 +140,48 @@ def test_acquire_refuses_a_missing_seed_and_empty_angles():
 
 
 def test_presets_are_data_and_overrides_win():
-    txm = instruments.preset("txm-lab-5.4kev", photons_per_pixel=77.0)
+    txm = instruments.preset("txm-lab", photons_per_pixel=77.0)
     assert txm.energy_kev == 5.41 and txm.photons_per_pixel == 77.0
     with pytest.raises(ValidationError, match="txm.photon_count"):
-        instruments.preset("txm-lab-5.4kev", photon_count=3)
+        instruments.preset("txm-lab", photon_count=3)
+
+
+def test_a_drifting_beam_leaves_flat_field_residuals_that_grow_through_the_scan():
+    """Flats before the scan, a 5 % profile drifting 4 px by the last view: vacuum reads −log(profile_t/profile_0).
+
+    A still beam divides out (the vacuum's line integrals are pure counting
+    noise, 1/√N = 1e-4 at 1e8 photons); with drift the rms residual grows from
+    ~0 at the first view to ≈ 5 %·sqrt(2(1 − exp(−d²/(4ℓ²)))) ≈ 3.4 % for d = 4,
+    ℓ = 8 px at the last (the autocorrelation of a Gaussian-filtered field).
+    """
+    vacuum = Phantom(np.zeros((1, 64, 4, 64), np.float32), (material("Si"),), voxel_nm=10.0, name="vacuum")
+    angles = np.linspace(0, 180, 5)
+    for drift, last_rms in ((0.0, 0.0), (4.0, 0.05 * np.sqrt(2 * (1 - np.exp(-16 / 256))))):
+        beam = Illumination(non_uniformity=0.05, correlation_px=8.0, drift_px=drift)
+        txm = instruments.TXM(energy_kev=8.0, photons_per_pixel=1e8, illumination=beam, n_flats=4)
+        line = txm.acquire(vacuum, angles, seed=1).to_line_integrals().data
+        rms = line.reshape(len(angles), -1).std(axis=1)
+        assert rms[0] < 3e-4
+        assert rms[-1] == pytest.approx(last_rms, abs=0.006)
+        if drift:
+            assert np.all(np.diff(rms) > 0)
+
+
+def test_each_view_records_its_time_from_the_scan_timing():
+    timing = ScanTiming(exposure_s=2.0, readout_s=0.5, mode="step", rotation_speed_deg_per_s=10.0, settle_s=0.5,
+                        n_flats=2, n_darks=2, sample_move_s=1.0)
+    series = instruments.TXM(energy_kev=8.0, timing=timing, n_flats=2, n_darks=2).acquire(
+        _slab(material("Si")), np.linspace(0, 180, 19), seed=0)
+    times = series.views["time_s"]
+    np.testing.assert_allclose(np.diff(times), 2.5 + 10.0 / 10.0 + 0.5)  # frame, 10° at 10°/s, settle
+    assert times[0] == pytest.approx(4 * 2.5 + 2.0)  # flats and darks first
+    assert series.provenance["scan_time_s"]["total_s"] == pytest.approx(times[-1] + 2.5)
+
+
+def test_presets_give_a_minute_at_the_synchrotron_and_hours_in_the_lab():
+    """1000 views: the synchrotron fly scan ~1 min (PHYSICS.md), the lab step scan > 5 h."""
+    synchrotron = instruments.preset("txm-synchrotron")
+    lab = instruments.preset("txm-lab")
+    fast = scan_time(synchrotron.timing, n_views=1000, range_deg=180.0)["total_min"]
+    slow = scan_time(lab.timing, n_views=1000, range_deg=180.0)["total_min"]
+    assert 0.8 < fast < 1.5 and slow > 300
