@@ -205,8 +205,8 @@ class _Config:
         outer = validate.positive("haadf_outer_mrad", haadf_outer_mrad, "mrad")
         if outer <= inner:
             raise ValidationError("haadf_outer_mrad", haadf_outer_mrad, f"> haadf_inner_mrad = {inner} mrad")
-        defocus = _finite("defocus_nm", defocus_nm, "nm")
-        cs = _finite("cs_mm", cs_mm, "mm")
+        defocus = validate.finite("defocus_nm", defocus_nm, "nm")
+        cs = validate.finite("cs_mm", cs_mm, "mm")
         slab = validate.positive("slice_nm", slice_nm, "nm")
         limit = haadf_sampling_limit_nm(voltage, outer)
         if potential_sampling_nm is None:
@@ -390,15 +390,6 @@ def _field_of_view(atoms, pixel_nm: float, field_of_view_nm) -> tuple[int, int]:
     rows, cols = (validate.positive("field_of_view_nm", s, "nm") for s in np.broadcast_to(sizes, (2,)))
     return max(1, math.ceil(rows / pixel_nm - 1e-9)), max(1, math.ceil(cols / pixel_nm - 1e-9))
 
-
-def _finite(field: str, value, unit: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(field, value, f"a finite number [{unit}]") from None
-    if not math.isfinite(number):
-        raise ValidationError(field, value, f"a finite number [{unit}]")
-    return number
 
 
 def atomic_stem_series(config, atoms, scheme, *, seed, progress: bool = True):

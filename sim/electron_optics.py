@@ -90,15 +90,6 @@ def interaction_constant(voltage_kv: float) -> float:
     return sigma_per_v_m / _NM_PER_M
 
 
-def _finite(field: str, value: float, unit: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(field, value, f"a finite number [{unit}]") from None
-    if not math.isfinite(number):
-        raise ValidationError(field, value, f"a finite number [{unit}]")
-    return number
-
 
 @dataclass(frozen=True)
 class Aberrations:
@@ -146,7 +137,7 @@ class Aberrations:
             ("astigmatism_nm", "nm"),
             ("astigmatism_angle_deg", "deg"),
         ):
-            object.__setattr__(self, field, _finite(field, getattr(self, field), unit))
+            object.__setattr__(self, field, validate.finite(field, getattr(self, field), unit))
 
     def with_defocus(self, defocus_nm: float) -> Aberrations:
         """A copy with the defocus [nm] replaced (e.g. a per-view focus change)."""
@@ -610,8 +601,8 @@ def ctf_zeros_per_nm(defocus_nm: float, cs_mm: float, voltage_kv: float, n_zeros
     >>> bool(np.allclose(k, np.sqrt([1.0 / (lam * 100.0), 2.0 / (lam * 100.0)])))
     True
     """
-    defocus = _finite("defocus_nm", defocus_nm, "nm")
-    cs = _finite("cs_mm", cs_mm, "mm") * _NM_PER_MM
+    defocus = validate.finite("defocus_nm", defocus_nm, "nm")
+    cs = validate.finite("cs_mm", cs_mm, "mm") * _NM_PER_MM
     lam = wavelength_nm(voltage_kv)
     if isinstance(n_zeros, bool) or not isinstance(n_zeros, (int, np.integer)) or n_zeros < 1:
         raise ValidationError("n_zeros", n_zeros, "an integer >= 1")

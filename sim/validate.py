@@ -13,6 +13,17 @@ import numpy as np
 from sim.errors import ValidationError
 
 
+def finite(field: str, value: float, unit: str = "") -> float:
+    """Return ``float(value)`` if it is a finite number (any sign), else raise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(field, value, f"a finite number [{unit}]") from None
+    if not math.isfinite(number):
+        raise ValidationError(field, value, f"a finite number [{unit}]")
+    return number
+
+
 def positive(field: str, value: float, unit: str = "") -> float:
     """Return ``float(value)`` if it is finite and > 0, else raise."""
     try:
