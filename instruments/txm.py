@@ -10,6 +10,12 @@ are recorded before the views, as at a beamline, so a beam that moved leaves
 residual structure after flat correction. The scan's time comes from the
 exposure, readout, rotation and flats (:class:`sim.scan_time.ScanTiming`);
 each view's time is recorded.
+
+Fidelity ``wave``: the complex transmission of each view (projection
+approximation: exp(−k∫β dz − ik∫δ dz)) imaged by the zone-plate objective under
+the condenser's partially coherent illumination, with defocus and an optional
+Zernike phase ring (:mod:`instruments.txm_optics`); the zone plate's
+first-order efficiency scales the detected photons.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from instruments.binning import bin_factor, block_mean
+from instruments.txm_optics import image_intensity
 from phantoms.material import ENERGY_RANGE_KEV
 from sim import validate
 from sim.errors import ValidationError
@@ -31,8 +38,10 @@ from sim.tiltseries import TiltSeries
 from sim.version import __version__
 from sim.volume import Volume
 from sim.xray_detector import XrayDetector
+from sim.xray_wave import project_refractive_index
+from sim.zone_plate import ZonePlate
 
-FIDELITY_LEVELS = ("projection",)
+FIDELITY_LEVELS = ("projection", "wave")
 
 
 @dataclass(frozen=True)
@@ -59,10 +68,28 @@ class TXM:
     timing : sim.scan_time.ScanTiming
         Exposure, readout, rotation and flat-field times (the exposure also
         sets the dark signal).
+    zone_plate : sim.zone_plate.ZonePlate
+        The objective (``wave`` level): diameter, outermost zone, central
+        stop, efficiency. Default: D = 160 µm, Δr_N = 25 nm (Rayleigh 30.5 nm),
+        a 30 % central stop, 15 % efficiency (hard-X-ray Au zone plates reach
+        ~10–30 %: Howells et al. 2007).
+    condenser_sigma_inner, condenser_sigma_outer : float
+        The condenser's hollow cone as fractions of the objective's NA
+        (``wave`` level); a capillary condenser matched to the zone plate
+        fills ~0.6–0.9 of it (assumed).
+    zernike_phase_rad : float, optional
+        Phase shift of a Zernike ring matched to the condenser annulus [rad]
+        (``+π/2`` positive, ``−π/2`` negative phase contrast); None: no ring.
+    ring_transmission : float
+        Intensity transmission of the phase ring, in (0, 1].
+    defocus_nm : float
+        Defocus of the objective [nm] (``wave`` level).
+    n_source_points : int
+        Condenser points summed in the partially coherent image (``wave``).
     n_flats, n_darks : int
         Number of flat (beam, no sample) and dark (no beam) frames.
     fidelity : str
-        Model level; this instrument offers ``"projection"``.
+        Model level: ``"projection"`` (ideal optics) or ``"wave"``.
 
     Examples
     --------
@@ -80,6 +107,14 @@ class TXM:
     detector: XrayDetector = field(default_factory=XrayDetector)
     illumination: Illumination = field(default_factory=Illumination)
     timing: ScanTiming = field(default_factory=ScanTiming)
+    zone_plate: ZonePlate = field(default_factory=lambda: ZonePlate(diameter_um=160.0, outer_zone_nm=25.0,
+                                                                    central_stop_fraction=0.3, efficiency=0.15))
+    condenser_sigma_inner: float = 0.6
+    condenser_sigma_outer: float = 0.9
+    zernike_phase_rad: float | None = None
+    ring_transmission: float = 0.25
+    defocus_nm: float = 0.0
+    n_source_points: int = 64
     n_flats: int = 10
     n_darks: int = 10
     fidelity: str = "projection"
@@ -89,7 +124,20 @@ class TXM:
         validate.positive("photons_per_pixel", self.photons_per_pixel, "photons")
         if self.pixel_nm is not None:
             validate.positive("pixel_nm", self.pixel_nm, "nm")
-        for name, kind in (("detector", XrayDetector), ("illumination", Illumination), ("timing", ScanTiming)):
+        validate.in_range("condenser_sigma_outer", self.condenser_sigma_outer, 0.0, 2.0)
+        validate.in_range("condenser_sigma_inner", self.condenser_sigma_inner, 0.0, self.condenser_sigma_outer)
+        if self.zernike_phase_rad is not None:
+            validate.in_range("zernike_phase_rad", self.zernike_phase_rad, -np.pi, np.pi, "rad")
+            if self.condenser_sigma_outer <= self.condenser_sigma_inner:
+                raise ValidationError("condenser_sigma_inner", self.condenser_sigma_inner,
+                                      "below condenser_sigma_outer: a Zernike ring needs an annular condenser")
+        validate.in_range("ring_transmission", self.ring_transmission, 1e-6, 1.0)
+        validate.in_range("defocus_nm", self.defocus_nm, -1e7, 1e7, "nm")
+        if isinstance(self.n_source_points, bool) or int(self.n_source_points) != self.n_source_points \
+                or self.n_source_points < 1:
+            raise ValidationError("n_source_points", self.n_source_points, "an integer >= 1")
+        for name, kind in (("detector", XrayDetector), ("illumination", Illumination), ("timing", ScanTiming),
+                           ("zone_plate", ZonePlate)):
             if not isinstance(getattr(self, name), kind):
                 raise ValidationError(name, getattr(self, name), f"a {kind.__module__}.{kind.__name__}")
         for name, low in (("n_flats", 1), ("n_darks", 0)):
@@ -107,7 +155,18 @@ class TXM:
             return mu
         return Volume(block_mean(mu.data, factor), voxel_nm=mu.voxel_nm * factor, quantity=mu.quantity, unit=mu.unit)
 
-    def acquire(self, phantom, scheme, *, seed, n_cols: int | None = None) -> TiltSeries:
+    def resolution_nm(self) -> dict[str, float]:
+        """What limits the resolution [nm]: the zone plate (Rayleigh 1.22·Δr_N) and the pixel (Nyquist 2·pixel).
+
+        ``pixel_nm`` None (the phantom's voxel) leaves the pixel term out.
+        """
+        limits = {"zone_plate_rayleigh_nm": self.zone_plate.rayleigh_resolution_nm}
+        if self.pixel_nm is not None:
+            limits["pixel_nyquist_nm"] = 2.0 * self.pixel_nm
+        limits["achievable_nm"] = max(limits.values())
+        return limits
+
+    def acquire(self, phantom, scheme, *, seed, n_cols: int | None = None, progress: bool = False) -> TiltSeries:
         """Record a tilt series of ``phantom`` (counts, with flats and darks).
 
         Parameters
@@ -130,16 +189,19 @@ class TXM:
         rng = generator(seed)
         angles = scheme if isinstance(scheme, TiltScheme) else TiltScheme.from_angles(scheme)
         truth = self.ground_truth(phantom)
-        optical_depth = project(truth, angles.angles_deg, n_cols=n_cols)
-        frame = optical_depth.shape[1:]
+        if self.fidelity == "wave":
+            intensity, open_beam = self._wave_intensity(phantom, angles.angles_deg, n_cols, progress)
+        else:
+            intensity, open_beam = np.exp(-project(truth, angles.angles_deg, n_cols=n_cols).astype(np.float64)), 1.0
+        frame = intensity.shape[1:]
         exposure = self.timing.exposure_s
         profile = self.illumination.profile(frame, rng)
         times = np.arange(len(angles)) / max(len(angles) - 1, 1)
         beam = self.photons_per_pixel * self.illumination.at(profile, times)
-        flats = self.detector.record(np.broadcast_to(self.photons_per_pixel * profile, (self.n_flats, *frame)),
-                                     exposure_s=exposure, rng=rng)
+        flats = self.detector.record(np.broadcast_to(self.photons_per_pixel * open_beam * profile,
+                                                     (self.n_flats, *frame)), exposure_s=exposure, rng=rng)
         darks = self.detector.record(np.zeros((self.n_darks, *frame)), exposure_s=exposure, rng=rng)
-        counts = self.detector.record(beam * np.exp(-optical_depth.astype(np.float64)), exposure_s=exposure, rng=rng)
+        counts = self.detector.record(beam * intensity, exposure_s=exposure, rng=rng)
         budget = scan_time(self.timing, n_views=len(angles), range_deg=max(float(np.ptp(angles.angles_deg)), 1e-3))
         view_s = budget["projections_s"] / len(angles) + budget["rotation_s"] / max(len(angles) - 1, 1)
         start = budget["flats_darks_s"]
@@ -168,3 +230,12 @@ class TXM:
             provenance=provenance,
             views={"time_s": start + view_s * np.arange(len(angles))},
         )
+
+    def _wave_intensity(self, phantom, angles_deg, n_cols, progress):
+        """Zone-plate image intensity of every view and of the open beam (``wave`` level)."""
+        factor = bin_factor(self.pixel_nm, phantom.voxel_nm)
+        delta, beta = phantom.delta(self.energy_kev), phantom.beta(self.energy_kev)
+        if factor > 1:
+            delta, beta = (Volume(block_mean(v.data, factor), voxel_nm=v.voxel_nm * factor) for v in (delta, beta))
+        delta_paths, beta_paths = project_refractive_index(delta, beta, angles_deg, n_cols=n_cols)
+        return image_intensity(delta_paths, beta_paths, self, delta.voxel_nm, progress=progress)

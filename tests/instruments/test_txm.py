@@ -122,7 +122,7 @@ def test_pixel_larger_than_voxel_bins_the_truth():
         (dict(illumination="flat"), "illumination"),
         (dict(timing=1.0), "timing"),
         (dict(n_flats=0), "n_flats"),
-        (dict(fidelity="wave"), "fidelity"),
+        (dict(fidelity="hologram"), "fidelity"),
     ],
 )
 def test_bad_configuration_names_the_field(kwargs, field):
