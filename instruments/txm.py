@@ -16,6 +16,10 @@ approximation: exp(−k∫β dz − ik∫δ dz)) imaged by the zone-plate object
 the condenser's partially coherent illumination, with defocus and an optional
 Zernike phase ring (:mod:`instruments.txm_optics`); the zone plate's
 first-order efficiency scales the detected photons.
+
+Fidelity ``multislice``: as ``wave``, but the wave diffracts inside the
+sample, slab by slab, before the objective images its centre plane
+(:mod:`instruments.txm_multislice`): for samples thicker than the depth of focus.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from instruments.binning import bin_factor, block_mean
+from instruments.txm_multislice import multislice_intensity
 from instruments.txm_optics import image_intensity
 from phantoms.material import ENERGY_RANGE_KEV
 from sim import validate
@@ -41,7 +46,7 @@ from sim.xray_detector import XrayDetector
 from sim.xray_wave import project_refractive_index
 from sim.zone_plate import ZonePlate
 
-FIDELITY_LEVELS = ("projection", "wave")
+FIDELITY_LEVELS = ("projection", "wave", "multislice")
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,13 @@ class TXM:
         Defocus of the objective [nm] (``wave`` level).
     n_source_points : int
         Condenser points summed in the partially coherent image (``wave``).
+    slab_nm : float, optional
+        Slab thickness of the ``multislice`` level [nm]; default a tenth of
+        the zone plate's depth of focus, at least a voxel.
     n_flats, n_darks : int
         Number of flat (beam, no sample) and dark (no beam) frames.
     fidelity : str
-        Model level: ``"projection"`` (ideal optics) or ``"wave"``.
+        Model level: ``"projection"`` (ideal optics), ``"wave"`` or ``"multislice"``.
 
     Examples
     --------
@@ -115,6 +123,7 @@ class TXM:
     ring_transmission: float = 0.25
     defocus_nm: float = 0.0
     n_source_points: int = 64
+    slab_nm: float | None = None
     n_flats: int = 10
     n_darks: int = 10
     fidelity: str = "projection"
@@ -131,8 +140,14 @@ class TXM:
             if self.condenser_sigma_outer <= self.condenser_sigma_inner:
                 raise ValidationError("condenser_sigma_inner", self.condenser_sigma_inner,
                                       "below condenser_sigma_outer: a Zernike ring needs an annular condenser")
+            if self.condenser_sigma_outer > 1.0:
+                raise ValidationError("condenser_sigma_outer", self.condenser_sigma_outer,
+                                      "<= 1 with a Zernike ring: the ring, matched to the condenser, must fit "
+                                      "inside the objective's pupil")
         validate.in_range("ring_transmission", self.ring_transmission, 1e-6, 1.0)
         validate.in_range("defocus_nm", self.defocus_nm, -1e7, 1e7, "nm")
+        if self.slab_nm is not None:
+            validate.positive("slab_nm", self.slab_nm, "nm")
         if isinstance(self.n_source_points, bool) or int(self.n_source_points) != self.n_source_points \
                 or self.n_source_points < 1:
             raise ValidationError("n_source_points", self.n_source_points, "an integer >= 1")
@@ -189,7 +204,7 @@ class TXM:
         rng = generator(seed)
         angles = scheme if isinstance(scheme, TiltScheme) else TiltScheme.from_angles(scheme)
         truth = self.ground_truth(phantom)
-        if self.fidelity == "wave":
+        if self.fidelity in ("wave", "multislice"):
             intensity, open_beam = self._wave_intensity(phantom, angles.angles_deg, n_cols, progress)
         else:
             intensity, open_beam = np.exp(-project(truth, angles.angles_deg, n_cols=n_cols).astype(np.float64)), 1.0
@@ -232,10 +247,12 @@ class TXM:
         )
 
     def _wave_intensity(self, phantom, angles_deg, n_cols, progress):
-        """Zone-plate image intensity of every view and of the open beam (``wave`` level)."""
+        """Zone-plate image intensity of every view and of the open beam (``wave`` and ``multislice`` levels)."""
         factor = bin_factor(self.pixel_nm, phantom.voxel_nm)
         delta, beta = phantom.delta(self.energy_kev), phantom.beta(self.energy_kev)
         if factor > 1:
             delta, beta = (Volume(block_mean(v.data, factor), voxel_nm=v.voxel_nm * factor) for v in (delta, beta))
+        if self.fidelity == "multislice":
+            return multislice_intensity(delta, beta, angles_deg, self, n_cols=n_cols, progress=progress)
         delta_paths, beta_paths = project_refractive_index(delta, beta, angles_deg, n_cols=n_cols)
         return image_intensity(delta_paths, beta_paths, self, delta.voxel_nm, progress=progress)

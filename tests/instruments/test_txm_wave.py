@@ -7,6 +7,7 @@ import pytest
 import instruments
 from phantoms.library import material
 from phantoms.phantom import Phantom
+from sim.errors import ValidationError
 from sim.zone_plate import ZonePlate
 
 
@@ -81,3 +82,37 @@ def test_resolution_report_names_the_limit():
     limits = txm.resolution_nm()
     assert limits["zone_plate_rayleigh_nm"] == pytest.approx(30.5) and limits["pixel_nyquist_nm"] == 40.0
     assert limits["achievable_nm"] == 40.0
+
+
+def test_defocus_of_several_depths_of_focus_changes_the_image():
+    """Δr_N = 25 nm at 8 keV: DOF ±8 µm. Defocused by 5 DOF, the Ni disc's image changes by far more than in focus."""
+    phantom = _disc("Ni", 12)
+    focus = _line_integrals(instruments.TXM(energy_kev=8.0, photons_per_pixel=1e12, fidelity="wave"), phantom)[0, 0]
+    dof = instruments.TXM().zone_plate.depth_of_focus_nm(8.0)
+    defocused = _line_integrals(instruments.TXM(energy_kev=8.0, photons_per_pixel=1e12, fidelity="wave",
+                                                defocus_nm=5 * dof), phantom)[0, 0]
+    assert np.abs(defocused - focus).max() > 0.5 * np.abs(focus).max()
+
+
+def test_multislice_agrees_with_wave_for_a_thin_sample_and_differs_for_a_thick_one():
+    """5.4 keV, Δr_N = 25 nm: depth of focus ±5.4 µm. A 200 nm Au disc is far inside it, so multislice = wave
+    (to 1 % of the signal); a 150 nm-wide Au wall 40 µm long along the beam (~7 DOF) diffracts inside itself,
+    so the two levels differ (by > 5 % of the signal)."""
+    zp = ZonePlate(diameter_um=160.0, outer_zone_nm=25.0, central_stop_fraction=0.3, efficiency=0.15)
+    common = dict(energy_kev=5.4, photons_per_pixel=1e12, zone_plate=zp, n_source_points=16)
+    thin = _disc("Au", 8, n=40, voxel_nm=12.5)
+    wave = _line_integrals(instruments.TXM(**common, fidelity="wave"), thin)[0, 0]
+    multi = _line_integrals(instruments.TXM(**common, fidelity="multislice"), thin)[0, 0]
+    np.testing.assert_allclose(multi, wave, atol=0.01 * np.abs(wave).max())
+    n, deep = 40, 3200  # 3200 voxels of 12.5 nm along the beam (z): 40 µm
+    fractions = np.zeros((1, 2, deep, n), np.float32)
+    fractions[0, :, :, 14:26] = 1.0
+    column = Phantom(fractions, (material("Au"),), voxel_nm=12.5, name="column")
+    wave = _line_integrals(instruments.TXM(**common, fidelity="wave"), column)[0, 0]
+    multi = _line_integrals(instruments.TXM(**common, fidelity="multislice"), column)[0, 0]
+    assert np.abs(multi - wave).max() > 0.05 * np.abs(wave).max()
+
+
+def test_a_ring_wider_than_the_pupil_is_refused():
+    with pytest.raises(ValidationError, match="condenser_sigma_outer"):
+        instruments.TXM(zernike_phase_rad=np.pi / 2, condenser_sigma_inner=0.9, condenser_sigma_outer=1.2)
