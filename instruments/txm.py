@@ -24,7 +24,7 @@ sample, slab by slab, before the objective images its centre plane
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -169,6 +169,27 @@ class TXM:
         if factor == 1:
             return mu
         return Volume(block_mean(mu.data, factor), voxel_nm=mu.voxel_nm * factor, quantity=mu.quantity, unit=mu.unit)
+
+    @classmethod
+    def from_flux(cls, flux_photons_per_s_per_um2: float, *, pixel_nm: float, exposure_s: float, **params) -> "TXM":
+        """A TXM whose photons per pixel come from the flux density at the sample and the exposure.
+
+        ``photons_per_pixel = flux × (pixel_nm/1000)² × exposure_s``; the
+        exposure also goes into ``timing`` (the scan time and the dark
+        signal). The zone plate's efficiency and the camera's QE then act on
+        these photons (``wave`` level; QE only at ``projection``).
+
+        Examples
+        --------
+        >>> txm = TXM.from_flux(5e8, pixel_nm=20.0, exposure_s=0.05)
+        >>> round(txm.photons_per_pixel), txm.timing.exposure_s
+        (10000, 0.05)
+        """
+        flux = validate.positive("flux_photons_per_s_per_um2", flux_photons_per_s_per_um2, "photons/s/um^2")
+        pixel = validate.positive("pixel_nm", pixel_nm, "nm")
+        exposure = validate.positive("exposure_s", exposure_s, "s")
+        timing = replace(params.pop("timing", ScanTiming()), exposure_s=exposure)
+        return cls(photons_per_pixel=flux * (pixel / 1000.0) ** 2 * exposure, pixel_nm=pixel, timing=timing, **params)
 
     def resolution_nm(self) -> dict[str, float]:
         """What limits the resolution [nm]: the zone plate (Rayleigh 1.22·Δr_N) and the pixel (Nyquist 2·pixel).

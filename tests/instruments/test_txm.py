@@ -185,3 +185,15 @@ def test_presets_give_a_minute_at_the_synchrotron_and_hours_in_the_lab():
     fast = scan_time(synchrotron.timing, n_views=1000, range_deg=180.0)["total_min"]
     slow = scan_time(lab.timing, n_views=1000, range_deg=180.0)["total_min"]
     assert 0.8 < fast < 1.5 and slow > 300
+
+
+def test_photons_per_pixel_from_flux_exposure_and_pixel_area():
+    """5e8 photons/s/µm² on a 20 nm pixel for 50 ms: 1e4 photons; doubling the exposure doubles them and the scan time."""
+    txm = instruments.TXM.from_flux(5e8, pixel_nm=20.0, exposure_s=0.05)
+    assert txm.photons_per_pixel == pytest.approx(1e4) and txm.pixel_nm == 20.0
+    longer = instruments.TXM.from_flux(5e8, pixel_nm=20.0, exposure_s=0.1)
+    assert longer.photons_per_pixel == pytest.approx(2e4)
+    assert scan_time(longer.timing, n_views=100, range_deg=180.0)["projections_s"] > \
+        scan_time(txm.timing, n_views=100, range_deg=180.0)["projections_s"]
+    with pytest.raises(ValidationError, match="exposure_s"):
+        instruments.TXM.from_flux(5e8, pixel_nm=20.0, exposure_s=0.0)
