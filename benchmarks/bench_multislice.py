@@ -51,7 +51,6 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -63,25 +62,11 @@ import scipy.fft  # noqa: E402
 
 from sim.electron_optics import interaction_constant  # noqa: E402
 from sim.multislice import _band_columns, _fft_band, antialias_aperture, multislice  # noqa: E402
+from machine import cpu_model, log
 
 VOLTAGE_KV = 200.0
 FIELD_NM = 256.0
 PHASE_PER_SLICE_RAD = 0.05  # mean phase of a slice: a weak object (σ·V ≈ 0.05 rad)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 from numba import njit, prange
+from machine import cpu_snapshot, log, other_load
 
 N_WORKERS = os.cpu_count() or 1
 CHECK_ROWS = 8  # slices timed on 1 thread / a thread pool / a process pool to choose the pool
@@ -71,10 +72,6 @@ SPHERE_OFFSET_FRACTION = np.array([10.3, -15.6, 20.2]) / 256  # centre off by (r
 SUPERSAMPLING = 8  # sub-voxels per axis when rasterising the sphere's boundary voxels
 ROW_QUADRATURE = 16  # sub-rows when averaging the analytic projection over a detector pixel
 MIB = 2**20
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -334,29 +331,6 @@ def median_time(call, repeats: int) -> float:
         call()
         times.append(time.perf_counter() - start)
     return float(np.median(times))
-
-
-def cpu_snapshot():
-    """(wall, CPU-seconds all processes spent busy, of which steal, CPU-seconds of this process and its children)."""
-    import resource
-
-    with open("/proc/stat") as f:
-        fields = [int(v) for v in f.readline().split()[1:9]]
-    user, nice, system, _, _, irq, softirq, steal = fields
-    tick = os.sysconf("SC_CLK_TCK")
-    own = sum(
-        getattr(resource.getrusage(who), attr)
-        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-        for attr in ("ru_utime", "ru_stime")
-    )
-    return time.perf_counter(), (user + nice + system + irq + softirq) / tick, steal / tick, own
-
-
-def other_load(start, end) -> float:
-    """Cores kept busy by other processes (or stolen by the hypervisor) between two snapshots."""
-    wall = end[0] - start[0]
-    others = (end[1] - start[1]) - (end[3] - start[3])
-    return (max(others, 0.0) + (end[2] - start[2])) / wall
 
 
 def memory_child(op: str, size: int, views: int) -> None:

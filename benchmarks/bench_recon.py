@@ -68,7 +68,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_projector import N_WORKERS, cpu_snapshot, log, other_load  # noqa: E402
+from bench_projector import N_WORKERS  # noqa: E402
+from machine import cpu_snapshot, log, other_load  # noqa: E402
 
 ENERGY_KEV = 20.0
 CHECK_ROWS = 2 * N_WORKERS  # slices timed on 1 thread / a thread pool / a process pool to choose the pool

@@ -6,8 +6,9 @@ illuminates it with a cone of plane waves and the zone-plate objective (with
 its central stop, defocus and, for Zernike contrast, the phase ring) images
 it, partially coherently (Abbe's method, :mod:`sim.partial_coherence`). The
 intensity must be sampled at ``λ/(4·NA) = Δr_N/2`` or finer, so a coarser
-detector pixel is simulated on a finer optical grid (the projections are
-replicated onto it, which keeps every path integral) and block-averaged back.
+detector pixel is simulated on a finer optical grid (each pixel's
+transmission is replicated onto it, which keeps every path integral) and
+block-averaged back.
 """
 
 from __future__ import annotations
@@ -67,11 +68,13 @@ def image_intensity(delta_paths_nm: np.ndarray, beta_paths_nm: np.ndarray, txm, 
     objective, condenser = objective_of(txm)
     kwargs = dict(pixel_nm=fine, energy_kev=txm.energy_kev, objective=objective, condenser=condenser,
                   defocus_nm=txm.defocus_nm, n_source_points=txm.n_source_points)
-    delta = np.repeat(np.repeat(delta_paths_nm, factor, axis=-2), factor, axis=-1)
-    beta = np.repeat(np.repeat(beta_paths_nm, factor, axis=-2), factor, axis=-1)
-    fine_image = abbe_image(complex_transmission(delta, beta, txm.energy_kev), progress=progress, **kwargs)
-    n, rows, cols = delta_paths_nm.shape
-    intensity = fine_image.reshape(n, rows, factor, cols, factor).mean(axis=(2, 4))
+    transmission = complex_transmission(delta_paths_nm, beta_paths_nm, txm.energy_kev)
+    if factor > 1:
+        transmission = np.repeat(np.repeat(transmission, factor, axis=-2), factor, axis=-1)
+    intensity = abbe_image(transmission, progress=progress, **kwargs)
+    if factor > 1:
+        n, rows, cols = delta_paths_nm.shape
+        intensity = intensity.reshape(n, rows, factor, cols, factor).mean(axis=(2, 4))
     clear = abbe_image(np.ones((8 * factor, 8 * factor), np.complex64), progress=False, **kwargs)
     efficiency = txm.zone_plate.efficiency
     return efficiency * intensity, efficiency * float(clear.mean())
