@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import scipy.constants
 
@@ -149,7 +150,18 @@ def complex_transmission(delta_path_nm, beta_path_nm, energy_kev: float) -> np.n
     if delta.shape != beta.shape:
         raise ValidationError("beta_path_nm.shape", beta.shape, f"{delta.shape}, the shape of delta_path_nm")
     k = wavenumber_per_nm(energy_kev)
-    return (np.exp(-k * beta) * np.exp(-1j * k * delta)).astype(np.complex64)
+    out = np.empty(delta.shape, np.complex64)
+    _transmission(np.ascontiguousarray(delta).ravel(), np.ascontiguousarray(beta).ravel(), k, out.ravel())
+    return out
+
+
+@numba.njit(parallel=True, cache=True)
+def _transmission(delta, beta, k, out):
+    """``out = exp(−k·β)·(cos kδ − i sin kδ)`` element by element, in float64, stored as complex64."""
+    for i in numba.prange(delta.size):
+        amplitude = math.exp(-k * beta[i])
+        phase = k * delta[i]
+        out[i] = complex(amplitude * math.cos(phase), 0.0 - amplitude * math.sin(phase))  # +0 at zero phase
 
 
 def project_refractive_index(
@@ -229,7 +241,8 @@ def _paths(field: str, values) -> np.ndarray:
     array = np.asarray(values)
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise ValidationError(f"{field}.dtype", str(array.dtype), "a real numeric type [nm]")
-    array = array.astype(np.float64)
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float64)
     if not np.all(np.isfinite(array)):
         raise ValidationError(field, "<NaN/inf values>", "finite path integrals [nm]")
     return array
