@@ -276,6 +276,10 @@ def _acquire_txm(spec: RunSpec, phantom, console: Console, progress: bool):
         counts = instrument.acquire(phantom, scheme, seed=spec.seed)
         series = counts.to_line_integrals()
     console.log(f"acquired {counts.shape} at {spec.energy_kev:g} keV, {spec.photons_per_pixel:g} photons/pixel/view")
+    scan, limits = counts.provenance["scan_time_s"], counts.provenance["resolution_nm"]
+    console.log(f"scan time {scan['total_min']:.3g} min ({instrument.timing.mode} scan); resolution limit "
+                f"{limits['achievable_nm']:.3g} nm (zone plate {limits['zone_plate_rayleigh_nm']:.3g} nm, "
+                f"pixel {limits['pixel_nyquist_nm']:.3g} nm){'' if instrument.fidelity != 'projection' else ', ideal optics at this level'}")
     visibility = projection_contrast(series, instrument)
     console.log(
         f"largest optical depth {visibility['max_optical_depth']:.3g}, counting noise {visibility['noise_per_pixel']:.3g}"

@@ -191,14 +191,18 @@ class TXM:
         timing = replace(params.pop("timing", ScanTiming()), exposure_s=exposure)
         return cls(photons_per_pixel=flux * (pixel / 1000.0) ** 2 * exposure, pixel_nm=pixel, timing=timing, **params)
 
-    def resolution_nm(self) -> dict[str, float]:
+    def resolution_nm(self, pixel_nm: float | None = None) -> dict[str, float]:
         """What limits the resolution [nm]: the zone plate (Rayleigh 1.22·Δr_N) and the pixel (Nyquist 2·pixel).
 
-        ``pixel_nm`` None (the phantom's voxel) leaves the pixel term out.
+        ``pixel_nm`` is the detector pixel at the sample [nm], default this
+        TXM's; when neither is known (the phantom's voxel, decided at
+        acquisition) the pixel term is left out. The zone-plate term holds at
+        the ``wave`` and ``multislice`` levels (``projection`` has ideal optics).
         """
         limits = {"zone_plate_rayleigh_nm": self.zone_plate.rayleigh_resolution_nm}
-        if self.pixel_nm is not None:
-            limits["pixel_nyquist_nm"] = 2.0 * self.pixel_nm
+        pixel = self.pixel_nm if pixel_nm is None else validate.positive("pixel_nm", pixel_nm, "nm")
+        if pixel is not None:
+            limits["pixel_nyquist_nm"] = 2.0 * pixel
         limits["achievable_nm"] = max(limits.values())
         return limits
 
@@ -249,6 +253,7 @@ class TXM:
             "parameters": asdict(self),
             "scheme": {"order": angles.order, "n_views": len(angles)},
             "scan_time_s": budget,
+            "resolution_nm": self.resolution_nm(truth.voxel_nm),
             "phantom": {"name": getattr(phantom, "name", None), "params": getattr(phantom, "params", None)},
         }
         return TiltSeries(

@@ -197,3 +197,11 @@ def test_photons_per_pixel_from_flux_exposure_and_pixel_area():
         scan_time(txm.timing, n_views=100, range_deg=180.0)["projections_s"]
     with pytest.raises(ValidationError, match="exposure_s"):
         instruments.TXM.from_flux(5e8, pixel_nm=20.0, exposure_s=0.0)
+
+
+def test_series_reports_its_scan_time_and_resolution_limit():
+    series = instruments.preset("txm-synchrotron").acquire(_slab(material("Si")), np.linspace(0, 180, 11), seed=0)
+    limits = series.provenance["resolution_nm"]
+    assert limits["zone_plate_rayleigh_nm"] == pytest.approx(30.5) and limits["pixel_nyquist_nm"] == 10.0
+    assert limits["achievable_nm"] == pytest.approx(30.5)
+    assert series.provenance["scan_time_s"]["total_s"] > 0
