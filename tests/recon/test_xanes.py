@@ -194,3 +194,24 @@ def test_bad_fits_are_refused():
         state_map_error(fit, np.ones((3, 2, 2)))
     with pytest.raises(ValidationError, match="mask"):
         state_map_error(fit, np.ones((2, 2, 2)), np.zeros((2, 2), bool))
+
+
+def test_at_the_synchrotron_preset_dose_the_state_map_is_right_for_nine_voxels_in_ten():
+    """The acceptance case: `txm-synchrotron` as it is (1e4 photons/pixel/view, its camera of QE 0.5 and its drifting
+    beam), 91 views over 180°, 10 energies across the Ni K edge, SIRT ×30, a 16³ two-state LiNiO2 particle.
+
+    Measured (seed 3): dominant state right in 98.9 % of the particle's voxels (fraction RMSE 0.18); at a tenth of
+    the dose 89.2 % (0.30). Asserted: ≥ 90 % at the preset dose, and fewer at a tenth and a hundredth of it.
+    """
+    chem = two_state_particle(n=16, voxel_nm=80.0)
+    angles = np.linspace(0, 180, 91, endpoint=False)
+    correct = []
+    for photons in (1e4, 1e3, 1e2):
+        txm = instruments.preset("txm-synchrotron", photons_per_pixel=photons)
+        scan = energy_scan(txm, chem, ENERGIES_KEV, angles, seed=3, progress=False)
+        volumes = [recon.get("sirt")(s.to_line_integrals(), n_iter=30, progress=False) for s in scan.series]
+        fit = fit_states(volumes, ENERGIES_KEV, scan.reference_spectra, background=np.ones((1, ENERGIES_KEV.size)))
+        correct.append(state_map_error(fit, scan.true_fractions, scan.material_fraction > 0)["correct"])
+    assert instruments.preset("txm-synchrotron").photons_per_pixel == 1e4
+    assert correct[0] >= 0.9
+    assert correct[0] > correct[1] > correct[2]
