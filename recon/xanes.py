@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -254,3 +255,63 @@ def state_map_error(fit: StateFit, true_fractions, mask=None) -> dict:
     rmse = float(np.sqrt(np.mean(difference**2)))
     correct = float(np.mean(np.argmax(fit.fractions[:, selected], axis=0) == np.argmax(truth[:, selected], axis=0)))
     return {"rmse": rmse, "correct": correct, "n_voxels": n}
+
+
+def plot_state_map(fit: StateFit, path, *, true_fractions=None, mask=None, reference_spectra=None,
+                   voxel_nm: float = 1.0, title: str = "") -> Path:
+    """A figure of a state map: the fitted dominant state, its error against the truth, the spectra.
+
+    Panels on the central row slice (x–z): the fitted dominant state; with
+    ``true_fractions``, the true one and the error of the first state's
+    fraction [1]; with ``reference_spectra`` (n_states, n_E) [data unit],
+    the references beside the mean fitted spectrum of each state's voxels.
+    Voxels outside ``mask`` are blank. Axes in nm (``voxel_nm``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    grid = fit.fractions.shape[1:]
+    inside = np.ones(grid, bool) if mask is None else np.asarray(mask, bool)
+    row = grid[0] // 2
+    extent = (0, grid[2] * voxel_nm, grid[1] * voxel_nm, 0)
+    dominant = np.where(inside, fit.dominant_state(), -1)[row].astype(float)
+    dominant[dominant < 0] = np.nan
+    panels = [("fitted dominant state", dominant, dict(cmap="viridis", vmin=0, vmax=len(fit.state_names) - 1))]
+    if true_fractions is not None:
+        truth = np.asarray(true_fractions, dtype=np.float64)
+        true_dominant = np.where(inside, truth.argmax(axis=0), -1)[row].astype(float)
+        true_dominant[true_dominant < 0] = np.nan
+        error = np.where(inside, fit.fractions[0] - truth[0], np.nan)[row]
+        span = float(np.nanmax(np.abs(error))) or 1.0
+        panels += [("true dominant state", true_dominant, panels[0][2]),
+                   (f"error of the {fit.state_names[0]} fraction [1]", error,
+                    dict(cmap="RdBu_r", vmin=-span, vmax=span))]
+    n = len(panels) + (reference_spectra is not None)
+    figure, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.8), layout="constrained", squeeze=False)
+    for axis, (name, image, style) in zip(axes[0], panels):
+        shown = axis.imshow(image, extent=extent, interpolation="nearest", **style)
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel("x [nm]")
+        axis.set_ylabel("z [nm]")
+        colorbar = figure.colorbar(shown, ax=axis, shrink=0.8)
+        if "state" in name:
+            colorbar.set_ticks(range(len(fit.state_names)), labels=list(fit.state_names))
+    if reference_spectra is not None:
+        axis = axes[0][-1]
+        energies_ev = 1000.0 * fit.energies_kev
+        for index, name in enumerate(fit.state_names):
+            line, = axis.plot(energies_ev, np.asarray(reference_spectra)[index], label=f"{name} reference")
+            voxels = inside & (fit.dominant_state() == index)
+            if voxels.any():
+                fitted = np.tensordot(np.asarray(reference_spectra).T, fit.amounts[:, voxels].mean(axis=1), axes=1)
+                axis.plot(energies_ev, fitted, "--", color=line.get_color(), label=f"{name} voxels, fitted")
+        axis.set_xlabel("photon energy [eV]")
+        axis.set_ylabel("μ per unit fraction [data unit]")
+        axis.legend(fontsize=7)
+    figure.suptitle(title or f"state map ({', '.join(fit.state_names)})")
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path

@@ -12,7 +12,7 @@ import sim
 from instruments.xanes import energy_scan
 from phantoms.xanes import two_state_particle
 from recon import xanes as recon_xanes
-from recon.xanes import fit_states, state_map_error
+from recon.xanes import fit_states, plot_state_map, state_map_error
 from sim.errors import ValidationError
 
 ENERGIES_KEV = np.array([8.300, 8.325, 8.335, 8.340, 8.343, 8.346, 8.349, 8.352, 8.360, 8.380])
@@ -215,3 +215,15 @@ def test_at_the_synchrotron_preset_dose_the_state_map_is_right_for_nine_voxels_i
     assert instruments.preset("txm-synchrotron").photons_per_pixel == 1e4
     assert correct[0] >= 0.9
     assert correct[0] > correct[1] > correct[2]
+
+
+def test_state_map_figure_is_written(tmp_path):
+    """The figure a person looks at: fitted and true dominant state, the fraction error, the spectra."""
+    refs = np.array([[1.0, 2.0, 3.0, 3.5], [1.0, 1.5, 2.5, 3.6]])
+    truth = np.zeros((2, 3, 6, 6))
+    truth[0, :, :, :3] = 1.0
+    truth[1, :, :, 3:] = 1.0
+    data = np.tensordot(refs.T, truth, axes=1)
+    fit = fit_states(data, [8.33, 8.34, 8.35, 8.36], refs, state_names=("Ni2+", "Ni3+"))
+    path = plot_state_map(fit, tmp_path / "states.png", true_fractions=truth, reference_spectra=refs, voxel_nm=20.0)
+    assert path.stat().st_size > 10_000
