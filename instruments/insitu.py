@@ -41,7 +41,6 @@ DEFAULT_TIME_PER_VIEW_S = 0.1
 (no ``timing``): a synchrotron TXM records a full tomogram in about one minute,
 tens of ms to 0.1 s per view (Ge et al., Appl. Phys. Lett. 113, 083109 (2018))."""
 
-STILL_BEAM = ("non_uniformity", "drift_px", "decay")
 """Illumination parameters that must be 0 when views are recorded in several
 ``txm.acquire`` calls (each call draws its own beam profile and runs its own
 drift, so the flats of one call would not correct the others)."""
@@ -158,12 +157,10 @@ def acquire_evolving(
     Notes
     -----
     The sample's clock starts at ``start_s`` with the first view; the flats
-    and darks are those of the tomogram's first ``txm.acquire`` call. Each
-    call draws its own beam profile and runs the beam's drift and decay over
-    its own views, so when views are recorded in several calls the beam must
-    be uniform and still (``txm.illumination``: ``non_uniformity``,
-    ``drift_px`` and ``decay`` all 0), else flat-field correction would be
-    wrong; this is refused unless one time bin covers the whole scan.
+    and darks are those of the tomogram's first ``txm.acquire`` call. One
+    beam profile is drawn per tomogram and every group of views sees it
+    drifted and decayed to its own time in the scan (``txm.acquire``'s
+    ``beam``), as one continuous scan would.
 
     Examples
     --------
@@ -183,7 +180,6 @@ def acquire_evolving(
     step = view_duration_s(txm, angles, time_per_view_s)
     times = view_times_s(len(angles), time_per_view_s=step, start_s=start_s, n_tomograms=n_tomograms)
     binning = None if time_bin_s is None else validate.positive("time_bin_s", time_bin_s, "s")
-    _check_still_beam(txm, binning, step * len(angles))
     rng = generator(seed)
     extra = {} if n_cols is None else {"n_cols": n_cols}
     out = []
@@ -191,12 +187,16 @@ def acquire_evolving(
         start = float(tomogram_times[0] - step / 2)
         groups = _groups(tomogram_times - start, binning)
         parts, sample_times = [], np.empty(len(angles))
+        frame = _frame(txm, evolving_phantom.at(start), n_cols)
+        profile = txm.illumination.profile(frame, rng)
+        fractions = (tomogram_times - start) / (step * len(angles))
         label = f"in-situ tomogram {k + 1}/{len(times)}"
         for members in track(groups, description=label, total=len(groups), enabled=progress):
             moment = float(0.5 * (tomogram_times[members[0]] + tomogram_times[members[-1]]))
             sample_times[members] = moment
             view_scheme = TiltScheme.from_angles(angles.angles_deg[members])
-            parts.append(txm.acquire(evolving_phantom.at(moment), view_scheme, seed=rng, **extra))
+            parts.append(txm.acquire(evolving_phantom.at(moment), view_scheme, seed=rng,
+                                     beam=(profile, fractions[members]), **extra))
         mid = start + len(angles) * step / 2
         out.append(_merge(parts, angles, txm, evolving_phantom, seed, tomogram_times, sample_times, mid, k, step, binning))
     return out
@@ -373,19 +373,10 @@ def _merge(parts, angles, txm, evolving, seed, times, sample_times, mid, index, 
     )
 
 
-def _check_still_beam(txm, time_bin_s: float | None, scan_s: float) -> None:
-    """Refuse a structured or drifting beam when the views come from several ``txm.acquire`` calls."""
-    if time_bin_s is not None and time_bin_s >= scan_s:
-        return
-    beam = getattr(txm, "illumination", None)
-    moving = {name: getattr(beam, name) for name in STILL_BEAM if getattr(beam, name, 0.0)}
-    if moving:
-        raise ValidationError(
-            "txm.illumination",
-            moving,
-            f"a uniform, still beam ({' = '.join(STILL_BEAM)} = 0) when the sample changes during the scan "
-            "(views are recorded in separate acquisitions), or time_bin_s >= the scan's duration (one state)",
-        )
+def _frame(txm, phantom, n_cols) -> tuple[int, int]:
+    """The detector frame ``(rows, cols)`` of ``txm`` looking at ``phantom``."""
+    rows, _, n_x = txm.ground_truth(phantom).shape
+    return rows, n_x if n_cols is None else int(n_cols)
 
 
 def _integer(field: str, value, minimum: int) -> int:

@@ -206,7 +206,8 @@ class TXM:
         limits["achievable_nm"] = max(limits.values())
         return limits
 
-    def acquire(self, phantom, scheme, *, seed, n_cols: int | None = None, progress: bool = False) -> TiltSeries:
+    def acquire(self, phantom, scheme, *, seed, n_cols: int | None = None, progress: bool = False,
+                beam=None) -> TiltSeries:
         """Record a tilt series of ``phantom`` (counts, with flats and darks).
 
         Parameters
@@ -219,6 +220,15 @@ class TXM:
             All noise is drawn from this; the same seed gives the same series.
         n_cols : int, optional
             Detector width [px]; default the volume's ``n_x``.
+        progress : bool
+            Show progress (``wave`` and ``multislice`` levels).
+        beam : (ndarray, ndarray), optional
+            ``(profile, time_fractions)``: the beam profile of the scan
+            (:meth:`sim.illumination.Illumination.profile`, detector frame
+            shape) and each view's time as a fraction of it, for a scan
+            recorded in several calls (e.g. a sample that changes meanwhile);
+            the flats are those of the profile at time 0. Default: a new
+            profile, views evenly spread over the scan.
 
         Returns
         -------
@@ -235,8 +245,11 @@ class TXM:
             intensity, open_beam = np.exp(-project(truth, angles.angles_deg, n_cols=n_cols).astype(np.float64)), 1.0
         frame = intensity.shape[1:]
         exposure = self.timing.exposure_s
-        profile = self.illumination.profile(frame, rng)
-        times = np.arange(len(angles)) / max(len(angles) - 1, 1)
+        if beam is None:
+            profile = self.illumination.profile(frame, rng)
+            times = np.arange(len(angles)) / max(len(angles) - 1, 1)
+        else:
+            profile, times = _beam(beam, frame, len(angles))
         beam = self.photons_per_pixel * self.illumination.at(profile, times)
         flats = self.detector.record(np.broadcast_to(self.photons_per_pixel * open_beam * profile,
                                                      (self.n_flats, *frame)), exposure_s=exposure, rng=rng)
@@ -282,3 +295,18 @@ class TXM:
             return multislice_intensity(delta, beta, angles_deg, self, n_cols=n_cols, progress=progress)
         delta_paths, beta_paths = project_refractive_index(delta, beta, angles_deg, n_cols=n_cols)
         return image_intensity(delta_paths, beta_paths, self, delta.voxel_nm, progress=progress)
+
+
+def _beam(beam, frame: tuple[int, int], n_views: int):
+    """A caller's ``(profile, time_fractions)``: one beam profile for several acquisitions of one scan, checked."""
+    try:
+        profile, times = beam
+    except (TypeError, ValueError):
+        raise ValidationError("beam", type(beam).__name__, "(profile, time_fractions) or None") from None
+    profile = np.asarray(profile, dtype=np.float64)
+    times = np.asarray(times, dtype=np.float64)
+    if profile.shape != tuple(frame):
+        raise ValidationError("beam.profile.shape", profile.shape, f"the detector frame {tuple(frame)}")
+    if times.shape != (n_views,) or not np.all(np.isfinite(times)):
+        raise ValidationError("beam.time_fractions", times.shape, f"{n_views} finite fractions of the scan, one per view")
+    return profile, times
