@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -240,6 +241,35 @@ def radial_profile(volume: Volume, *, bin_nm: float | None = None, center_nm=(0.
     width = volume.voxel_nm if bin_nm is None else validate.positive("bin_nm", bin_nm, "nm")
     radii, values, _ = _profile(volume, width, center_nm)
     return radii, values
+
+
+def plot_radial_profiles(volumes: dict, path, *, bin_nm: float | None = None, center_nm=(0.0, 0.0, 0.0),
+                         title: str = "") -> Path:
+    """A figure of spherically averaged profiles [unit of the volumes] against radius [nm], one line per volume.
+
+    For in-situ runs: the truth at the scan's middle time beside the
+    reconstructions of fast and slow scans shows how the scan's duration
+    smears a moving front (:func:`measure_front` puts numbers on it).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    figure, axis = plt.subplots(figsize=(6.5, 4.2), layout="constrained")
+    unit = ""
+    for label, volume in volumes.items():
+        radii, values = radial_profile(volume, bin_nm=bin_nm, center_nm=center_nm)
+        axis.plot(radii, values, label=label)
+        unit = volume.unit
+    axis.set_xlabel("radius [nm]")
+    axis.set_ylabel(f"spherical average [{unit}]")
+    axis.legend(fontsize=8)
+    axis.set_title(title, fontsize=10)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
 
 
 def measure_front(

@@ -10,6 +10,7 @@ from instruments.insitu import (
     acquire_evolving,
     ground_truth_at,
     measure_front,
+    plot_radial_profiles,
     radial_profile,
     view_duration_s,
     view_times_s,
@@ -220,3 +221,12 @@ def test_a_drifting_beam_is_one_scan_across_the_groups_of_views():
         residual[drift] = line[:, :, :2].reshape(len(line), -1).std(axis=1)
     assert np.ptp(residual[0.0]) < 0.2 * residual[0.0].mean()
     assert np.all(np.diff(residual[4.0]) > 0) and residual[4.0][-1] > 5 * residual[4.0][0]
+
+
+def test_the_front_profiles_can_be_looked_at(scans, tmp_path):
+    """The figure beside the numbers: truth at mid-scan, fast and slow reconstructions, radial profiles."""
+    series, fast, _ = scans["fast"]
+    _, slow, _ = scans["slow"]
+    path = plot_radial_profiles({"truth (mid-scan)": series.ground_truth, "fast scan (2 s)": fast,
+                                 "slow scan (40 s)": slow}, tmp_path / "front.png", title="lithiation front")
+    assert path.stat().st_size > 10_000
