@@ -116,3 +116,19 @@ def test_multislice_agrees_with_wave_for_a_thin_sample_and_differs_for_a_thick_o
 def test_a_ring_wider_than_the_pupil_is_refused():
     with pytest.raises(ValidationError, match="condenser_sigma_outer"):
         instruments.TXM(zernike_phase_rad=np.pi / 2, condenser_sigma_inner=0.9, condenser_sigma_outer=1.2)
+
+
+def test_wave_agrees_with_projection_for_a_thin_weak_smooth_object():
+    """A thin, weakly absorbing SiO2 blob (Gaussian fractions, σ = 120 nm ≫ the 30 nm resolution; peak ∫μ = 2.4e-3,
+    phase ≈ 0.09 rad) in focus: the two levels' line integrals agree to 5 % of the peak (measured 3.9 %); what
+    remains is the weak phase seen through the central stop and the hollow cone."""
+    n, voxel = 96, 10.0
+    c = (np.arange(n) - (n - 1) / 2) * voxel
+    z, x = np.meshgrid(c, c, indexing="ij")
+    blob = np.exp(-(x**2 + z**2) / (2 * 120.0**2)).astype(np.float32)
+    fractions = np.repeat(blob[None], 2, axis=0)[None]
+    phantom = Phantom(fractions, (material("SiO2"),), voxel_nm=voxel, name="blob")
+    projection = _line_integrals(instruments.TXM(energy_kev=8.0, photons_per_pixel=1e14), phantom)[0, 0]
+    wave = _line_integrals(instruments.TXM(energy_kev=8.0, photons_per_pixel=1e14, fidelity="wave"), phantom)[0, 0]
+    error = np.abs(wave - projection).max() / projection.max()
+    assert error < 0.05, error
