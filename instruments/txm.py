@@ -163,7 +163,14 @@ class TXM:
             raise ValidationError("fidelity", self.fidelity, f"one of {FIDELITY_LEVELS}")
 
     def ground_truth(self, phantom) -> Volume:
-        """μ [1/nm] at this energy on the detector grid: what an ideal reconstruction recovers."""
+        """μ [1/nm] at this energy on the detector grid: what an ideal reconstruction recovers.
+
+        The same at every level: at ``wave`` and ``multislice`` the line
+        integrals −log(I/I₀) also carry phase effects (edge fringes, defocus),
+        and with a Zernike ring they are not a linear measure of μ or of δ
+        (halo, shade-off): scores against μ show how far from quantitative
+        such a series is. ``Phantom.delta(E)`` is the phase quantity.
+        """
         mu = phantom.mu_per_nm(self.energy_kev)
         factor = bin_factor(self.pixel_nm, mu.voxel_nm)
         if factor == 1:
