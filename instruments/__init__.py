@@ -18,7 +18,8 @@ from instruments.txm import TXM
 from sim.errors import ValidationError
 
 _INSTRUMENTS = {
-    "txm": (TXM, "full-field absorption TXM (Beer-Lambert, Poisson noise, flats/darks); fidelity: projection"),
+    "txm": (TXM, "full-field TXM: zone plate, partially coherent condenser, Zernike ring, camera, drifting beam; "
+                 "fidelity: projection, wave, multislice"),
     "stem": (STEM, "HAADF-STEM (Z-contrast, probe depth of focus, dose, stage, damage); fidelity: projection, multislice"),
     "tem": (TEM, "bright-field TEM (CTF, inelastic blur, energy filter, DQE/MTF, stage, damage); "
                  "fidelity: projection, wave, multislice"),
