@@ -59,7 +59,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 from numba import njit, prange
-from machine import cpu_snapshot, log, other_load
+from machine import cpu_snapshot, log, other_load, shared_array
 
 N_WORKERS = os.cpu_count() or 1
 CHECK_ROWS = 8  # slices timed on 1 thread / a thread pool / a process pool to choose the pool
@@ -132,22 +132,11 @@ def peer_slice(peer: str, op: str, data: np.ndarray, geometry: tuple) -> np.ndar
     return out
 
 
-def _resolve(spec):
-    """An array itself (thread pool) or a ``(path, shape)`` shared-memory file (process pool)."""
-    if isinstance(spec, np.ndarray):
-        return spec
-    cache = _local.__dict__.setdefault("memmaps", {})
-    path, shape = spec
-    if path not in cache:
-        cache[path] = np.memmap(path, dtype=np.float32, mode="r+", shape=shape)
-    return cache[path]
-
-
 def run_rows(task) -> None:
     """Worker: slices ``r0 … r1 − 1`` of ``src`` through a peer into ``dst``."""
     peer, op, src_spec, dst_spec, r0, r1, geometry = task
-    src = _resolve(src_spec)
-    dst = _resolve(dst_spec)
+    src = shared_array(src_spec)
+    dst = shared_array(dst_spec)
     for r in range(r0, r1):
         if op == "forward":
             dst[:, r, :] = peer_slice(peer, op, src[r], geometry)

@@ -61,7 +61,6 @@ import platform
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -69,7 +68,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_projector import N_WORKERS  # noqa: E402
-from machine import cpu_snapshot, log, other_load  # noqa: E402
+from machine import cpu_snapshot, log, other_load, shared_array  # noqa: E402
 
 ENERGY_KEV = 20.0
 CHECK_ROWS = 2 * N_WORKERS  # slices timed on 1 thread / a thread pool / a process pool to choose the pool
@@ -83,19 +82,6 @@ TV_MAX_ITER = 600
 # ASTRA, slice-parallel through nanotomo's adapters
 # ---------------------------------------------------------------------------
 
-_local = threading.local()
-
-
-def _resolve(spec):
-    """An array itself (thread pool) or a ``(path, shape)`` shared-memory file (process pool)."""
-    if isinstance(spec, np.ndarray):
-        return spec
-    cache = _local.__dict__.setdefault("memmaps", {})
-    path, shape = spec
-    if path not in cache:
-        cache[path] = np.memmap(path, dtype=np.float32, mode="r+", shape=shape)
-    return cache[path]
-
 
 def astra_rows(task) -> None:
     """Worker: rows ``r0 … r1 − 1`` of the sinogram through an ASTRA adapter into the volume."""
@@ -104,7 +90,7 @@ def astra_rows(task) -> None:
     import sim
 
     method, params, src_spec, dst_spec, r0, r1, angles, pixel_nm = task
-    src, dst = _resolve(src_spec), _resolve(dst_spec)
+    src, dst = shared_array(src_spec), shared_array(dst_spec)
     chunk = sim.TiltSeries(np.ascontiguousarray(src[:, r0:r1]), angles_deg=angles, pixel_nm=pixel_nm,
                            values="line integral", unit="1")
     dst[r0:r1] = recon.get(method)(chunk, shape=(r1 - r0, *dst.shape[1:]), progress=False, **params).data

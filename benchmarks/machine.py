@@ -6,7 +6,12 @@ import os
 import platform
 import resource
 import sys
+import threading
 import time
+
+import numpy as np
+
+_local = threading.local()
 
 
 def log(message: str) -> None:
@@ -45,3 +50,14 @@ def other_load(start, end) -> float:
     wall = end[0] - start[0]
     others = (end[1] - start[1]) - (end[3] - start[3])
     return (max(others, 0.0) + (end[2] - start[2])) / wall
+
+
+def shared_array(spec) -> np.ndarray:
+    """An array itself (thread pool) or a ``(path, shape)`` float32 shared-memory file (process pool), mapped once per thread."""
+    if isinstance(spec, np.ndarray):
+        return spec
+    cache = _local.__dict__.setdefault("memmaps", {})
+    path, shape = spec
+    if path not in cache:
+        cache[path] = np.memmap(path, dtype=np.float32, mode="r+", shape=shape)
+    return cache[path]
