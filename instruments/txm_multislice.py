@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from instruments.txm_optics import objective_of, optical_factor
+from instruments.txm_optics import coarsen, imaging, open_beam, refine
 from sim.partial_coherence import abbe_image
 from sim.progress import track
 from sim.slabs import project_slabs
@@ -50,22 +50,13 @@ def multislice_intensity(delta, beta, angles_deg, txm, *, n_cols=None, progress:
         Intensity of a clear field.
     """
     voxel = delta.voxel_nm
-    factor = optical_factor(voxel, txm.zone_plate.outer_zone_nm)
-    fine = voxel / factor
+    factor, settings = imaging(txm, voxel)
     slab = slab_thickness_nm(txm, voxel)
-    objective, condenser = objective_of(txm)
-    kwargs = dict(pixel_nm=fine, energy_kev=txm.energy_kev, objective=objective, condenser=condenser,
-                  defocus_nm=txm.defocus_nm, n_source_points=txm.n_source_points)
     images = []
     for angle in track(np.asarray(angles_deg, dtype=np.float64), description="TXM multislice", enabled=progress):
         delta_slabs, depths = project_slabs(delta, float(angle), slab_nm=slab, n_cols=n_cols)
         beta_slabs, _ = project_slabs(beta, float(angle), slab_nm=slab, n_cols=n_cols)
-        rows, cols = delta_slabs.shape[1:]
-        refine = lambda a: np.repeat(np.repeat(a, factor, axis=-2), factor, axis=-1)  # noqa: E731
-        wave = xray_multislice(refine(delta_slabs), refine(beta_slabs), slab, energy_kev=txm.energy_kev,
-                               pixel_nm=fine, depths_nm=depths)
-        image = abbe_image(wave, progress=False, **kwargs)
-        images.append(image.reshape(rows, factor, cols, factor).mean(axis=(1, 3)))
-    clear = abbe_image(np.ones((8 * factor, 8 * factor), np.complex64), progress=False, **kwargs)
-    efficiency = txm.zone_plate.efficiency
-    return efficiency * np.stack(images), efficiency * float(clear.mean())
+        wave = xray_multislice(refine(delta_slabs, factor), refine(beta_slabs, factor), slab,
+                               energy_kev=txm.energy_kev, pixel_nm=settings["pixel_nm"], depths_nm=depths)
+        images.append(coarsen(abbe_image(wave, progress=False, **settings), factor))
+    return txm.zone_plate.efficiency * np.stack(images), open_beam(txm, factor, settings)

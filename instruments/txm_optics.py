@@ -42,6 +42,33 @@ def objective_of(txm):
     return ZernikeObjective(txm.zone_plate, ring), condenser
 
 
+def imaging(txm, pixel_nm: float) -> tuple[int, dict]:
+    """The optical refinement of a ``pixel_nm`` detector grid and the :func:`abbe_image` settings of ``txm``."""
+    factor = optical_factor(pixel_nm, txm.zone_plate.outer_zone_nm)
+    objective, condenser = objective_of(txm)
+    return factor, dict(pixel_nm=pixel_nm / factor, energy_kev=txm.energy_kev, objective=objective,
+                        condenser=condenser, defocus_nm=txm.defocus_nm, n_source_points=txm.n_source_points)
+
+
+def refine(array: np.ndarray, factor: int) -> np.ndarray:
+    """``array`` replicated onto a grid ``factor`` times finer along its last two axes (path integrals kept)."""
+    return array if factor == 1 else np.repeat(np.repeat(array, factor, axis=-2), factor, axis=-1)
+
+
+def coarsen(image: np.ndarray, factor: int) -> np.ndarray:
+    """``image`` block-averaged back onto the detector grid along its last two axes."""
+    if factor == 1:
+        return image
+    *lead, rows, cols = image.shape
+    return image.reshape(*lead, rows // factor, factor, cols // factor, factor).mean(axis=(-3, -1))
+
+
+def open_beam(txm, factor: int, settings: dict) -> float:
+    """Image intensity of a clear field, including the zone plate's efficiency (the flat field's level)."""
+    clear = abbe_image(np.ones((8 * factor, 8 * factor), np.complex64), progress=False, **settings)
+    return txm.zone_plate.efficiency * float(clear.mean())
+
+
 def image_intensity(delta_paths_nm: np.ndarray, beta_paths_nm: np.ndarray, txm, pixel_nm: float, *,
                     progress: bool = True) -> tuple[np.ndarray, float]:
     """Image intensity of each view for unit incident intensity, and that of the open beam.
@@ -63,18 +90,7 @@ def image_intensity(delta_paths_nm: np.ndarray, beta_paths_nm: np.ndarray, txm, 
     open_beam : float
         The intensity of a clear field (the flat field's level).
     """
-    factor = optical_factor(pixel_nm, txm.zone_plate.outer_zone_nm)
-    fine = pixel_nm / factor
-    objective, condenser = objective_of(txm)
-    kwargs = dict(pixel_nm=fine, energy_kev=txm.energy_kev, objective=objective, condenser=condenser,
-                  defocus_nm=txm.defocus_nm, n_source_points=txm.n_source_points)
-    transmission = complex_transmission(delta_paths_nm, beta_paths_nm, txm.energy_kev)
-    if factor > 1:
-        transmission = np.repeat(np.repeat(transmission, factor, axis=-2), factor, axis=-1)
-    intensity = abbe_image(transmission, progress=progress, **kwargs)
-    if factor > 1:
-        n, rows, cols = delta_paths_nm.shape
-        intensity = intensity.reshape(n, rows, factor, cols, factor).mean(axis=(2, 4))
-    clear = abbe_image(np.ones((8 * factor, 8 * factor), np.complex64), progress=False, **kwargs)
-    efficiency = txm.zone_plate.efficiency
-    return efficiency * intensity, efficiency * float(clear.mean())
+    factor, settings = imaging(txm, pixel_nm)
+    transmission = refine(complex_transmission(delta_paths_nm, beta_paths_nm, txm.energy_kev), factor)
+    intensity = coarsen(abbe_image(transmission, progress=progress, **settings), factor)
+    return txm.zone_plate.efficiency * intensity, open_beam(txm, factor, settings)
