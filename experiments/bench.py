@@ -29,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import inspect
 import itertools
 import json
 import re
@@ -50,6 +49,7 @@ import metrics
 import phantoms
 import recon
 import recon.align
+from experiments.reconstruct import keywords
 from experiments.run import ELECTRON_STEP_DEG, RunSpec, acquire, instrument_kind, prepare_folder
 from recon.align.score import unobservable_part
 from sim import io, validate
@@ -470,11 +470,11 @@ def plot_series_grid(truth, volumes: dict, curves: dict, path: Path, *, title: s
 
 
 def _method_params(method: str, given: dict, levels: dict[str, float], progress: bool) -> dict:
-    keywords = {p.name for p in inspect.signature(recon.get(method)).parameters.values()}
+    names = keywords(recon.get(method))
     params = dict(given)
-    if "grey_levels" in keywords and "grey_levels" not in params:
+    if "grey_levels" in names and "grey_levels" not in params:
         params["grey_levels"] = list(levels.values())
-    if "progress" in keywords:
+    if "progress" in names:
         params["progress"] = progress
     return params
 

@@ -30,27 +30,31 @@ app = typer.Typer(
 def run_command(
     phantom: Annotated[str, typer.Option(help="Registered phantom (see `nanotomo list`).")] = "battery_particle",
     phantom_param: Annotated[list[str], typer.Option(help="Phantom parameter KEY=VALUE (JSON value), repeatable.")] = [],  # noqa: B006
-    instrument: Annotated[str, typer.Option(help="Instrument kind (txm, stem, tem) or preset (see `nanotomo list`).")] = "txm",
+    instrument: Annotated[str, typer.Option(
+        help="Instrument kind (txm, stem, tem, nanoprobe) or preset (see `nanotomo list`).")] = "txm",
     instrument_param: Annotated[list[str], typer.Option(
-        help="Instrument parameter KEY=VALUE (JSON value), repeatable, e.g. defocus_nm=3000.")] = [],  # noqa: B006
+        help="Instrument parameter KEY=VALUE (JSON value), repeatable, e.g. defocus_nm=3000; for the nanoprobe also "
+             "the scan's step_nm, dwell_s, field_um, mode, jitter_nm.")] = [],  # noqa: B006
     dose: Annotated[float | None, typer.Option(
         help="Total electron dose of the series [e/A^2] (electron instruments; = dose_total_e_per_a2).")] = None,
     views: Annotated[int | None, typer.Option(
-        help="Number of views [default: 181 for the TXM, one per 2 deg for electron instruments].")] = None,
+        help="Number of views [default: 181 for the TXM, 61 for the nanoprobe, one per 2 deg for electron "
+             "instruments].")] = None,
     tilt_min: Annotated[float | None, typer.Option(
-        help="First tilt [deg] [default: -90 for the TXM, minus the holder's limit for electron instruments].")] = None,
+        help="First tilt [deg] [default: -90 for X-rays, minus the holder's limit for electron instruments].")] = None,
     tilt_max: Annotated[float | None, typer.Option(
-        help="Last tilt [deg] [default: 90 for the TXM, the holder's limit for electron instruments].")] = None,
+        help="Last tilt [deg] [default: 90 for X-rays, the holder's limit for electron instruments].")] = None,
     order: Annotated[str, typer.Option(help=f"Acquisition order: one of {', '.join(ORDERS)}.")] = "sequential",
     photons: Annotated[float | None, typer.Option(help="Incident photons per pixel per view (TXM) [default: 1e4].")] = None,
-    energy: Annotated[float | None, typer.Option(help="Photon energy [keV] (TXM) [default: 8].")] = None,
+    energy: Annotated[float | None, typer.Option(
+        help="Photon energy [keV] (TXM, nanoprobe) [default: the preset's, else 8 (TXM) or 12 (nanoprobe)].")] = None,
     method: Annotated[list[str], typer.Option(help="Reconstruction method, repeatable.")] = ["fbp", "sirt"],  # noqa: B006
     sirt_iter: Annotated[int, typer.Option(help="SIRT iterations.")] = 40,
     seed: Annotated[int, typer.Option(help="Seed of the phantom and the noise.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Output folder [default: nanotomo_runs/<phantom>-<time>].")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
 ):
-    """Simulate a tilt series of a phantom (TXM or electron microscope), reconstruct it, score it, write a run folder."""
+    """Simulate a tilt series of a phantom (TXM, nanoprobe or electron microscope), reconstruct, score, write a folder."""
     console = Console(stderr=True, quiet=quiet)
     with _bad_input_exits():
         params = _parse_params(phantom_param, "phantom_param")

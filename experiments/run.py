@@ -10,9 +10,8 @@ over its holder's tilt range and adds the IMOD-ready files of
 
 from __future__ import annotations
 
-import inspect
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,8 @@ import metrics
 import phantoms
 import recon
 from experiments.electron_outputs import acquisition_time, write_electron_files
+from experiments.nanoprobe_run import run_nanoprobe
+from experiments.reconstruct import reconstruct
 from sim import io, plot, validate
 from sim.errors import ValidationError
 from sim.holder import holder
@@ -35,6 +36,9 @@ from sim.version import __version__
 COLUMN_NAMES = {"rmse": "RMSE", "nrmse": "NRMSE", "psnr": "PSNR", "ssim": "SSIM", "fsc_resolution": "FSC res."}
 DEFAULT_METHOD_PARAMS = {"fbp": {"filter": "shepp-logan"}, "sirt": {"n_iter": 40}}
 TXM_DEFAULTS = {"tilt_min_deg": -90.0, "tilt_max_deg": 90.0, "n_views": 181}
+NANOPROBE_DEFAULTS = {"tilt_min_deg": -90.0, "tilt_max_deg": 90.0, "n_views": 61}
+SCAN_KEYS = ("field_um", "step_nm", "dwell_s", "mode", "overhead_per_point_s", "overhead_per_line_s", "jitter_nm")
+"""Raster-scan parameters a nanoprobe spec may set directly in ``instrument_params``."""
 ELECTRON_STEP_DEG = 2.0  # 71 views over ±70°: typical electron series have 70–140 views (MRS Bulletin 45, 2020)
 ORDERS = ("sequential", "dose-symmetric", "bidirectional")
 
@@ -114,6 +118,14 @@ class RunSpec:
             object.__setattr__(self, "energy_kev", config.energy_kev)
             object.__setattr__(self, "photons_per_pixel", config.photons_per_pixel)
             defaults = TXM_DEFAULTS
+        elif kind == "nanoprobe":
+            if self.photons_per_pixel is not None:
+                raise ValidationError("photons_per_pixel", self.photons_per_pixel,
+                                      f"unset for the scanning instrument {self.instrument!r} (its flux and dwell "
+                                      "go in instrument_params: flux_photons_per_s, dwell_s)")
+            config = self._nanoprobe()
+            object.__setattr__(self, "energy_kev", config.energy_kev)
+            defaults = NANOPROBE_DEFAULTS
         else:
             for name in ("energy_kev", "photons_per_pixel"):
                 if getattr(self, name) is not None:
@@ -137,7 +149,7 @@ class RunSpec:
             raise ValidationError("n_views", self.n_views, "an integer >= 2")
         validate.in_range("tilt_min_deg", self.tilt_min_deg, -180, 180, "deg")
         validate.in_range("tilt_max_deg", self.tilt_max_deg, self.tilt_min_deg + 1e-3, 180, "deg")
-        if kind != "txm":
+        if self.electron:
             for name in ("tilt_min_deg", "tilt_max_deg"):
                 if abs(getattr(self, name)) > limit:
                     raise ValidationError(name, getattr(self, name),
@@ -145,13 +157,16 @@ class RunSpec:
 
     @property
     def electron(self) -> bool:
-        """Whether the instrument is an electron microscope (not the TXM)."""
-        return instrument_kind(self.instrument) != "txm"
+        """Whether the instrument is an electron microscope (not the TXM or the nanoprobe)."""
+        return instrument_kind(self.instrument) not in ("txm", "nanoprobe")
 
     def instrument_config(self):
         """The validated instrument this spec names (a preset or a kind, with ``instrument_params``)."""
-        if instrument_kind(self.instrument) == "txm":
+        kind = instrument_kind(self.instrument)
+        if kind == "txm":
             return self._txm()
+        if kind == "nanoprobe":
+            return self._nanoprobe()
         return _build(self.instrument, self.instrument_params)
 
     def params_for(self, method: str) -> dict:
@@ -167,6 +182,19 @@ class RunSpec:
                     raise ValidationError(name, value, f"given once (instrument_params also sets {name} = {params[name]!r})")
                 params[name] = value
         return _build(self.instrument, params)
+
+    def _nanoprobe(self):
+        params = dict(self.instrument_params)
+        if self.energy_kev is not None:
+            if "energy_kev" in params and params["energy_kev"] != self.energy_kev:
+                raise ValidationError("energy_kev", self.energy_kev,
+                                      f"given once (instrument_params also sets energy_kev = {params['energy_kev']!r})")
+            params["energy_kev"] = self.energy_kev
+        scan = {key: params.pop(key) for key in SCAN_KEYS if key in params}
+        config = _build(self.instrument, params)
+        if "field_um" in scan:
+            scan["field_um"] = tuple(scan["field_um"])
+        return replace(config, scan=replace(config.scan, **scan)) if scan else config
 
 
 def instrument_kind(name: str) -> str:
@@ -227,6 +255,11 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     timings["phantom"] = time.perf_counter() - clock
     console.log(f"phantom {spec.phantom}: {phantom.shape} voxels of {phantom.voxel_nm:g} nm, {len(phantom.materials)} materials")
 
+    if instrument_kind(spec.instrument) == "nanoprobe":
+        done = run_nanoprobe(spec, phantom, out, console, progress)
+        return RunResult(out=out, scores=done["scores"], timings_s={"phantom": timings["phantom"], **done["timings_s"]},
+                         visibility={}, acquisition_time_s=done["acquisition_time_s"])
+
     clock = time.perf_counter()
     counts, series, extra = acquire(spec, phantom, console, progress)
     timings["acquire"] = time.perf_counter() - clock
@@ -235,11 +268,8 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     volumes, scores, curves = {}, {}, {}
     for method in spec.methods:
         clock = time.perf_counter()
-        params = spec.params_for(method)
-        if "progress" in _keywords(recon.get(method)):
-            params = {**params, "progress": progress}
         with console.status(f"reconstructing with {method}"):
-            volumes[method] = recon.get(method)(series, **params)
+            volumes[method] = reconstruct(spec, method, series, progress=progress)
         timings[method] = time.perf_counter() - clock
         curves[method] = metrics.fsc(volumes[method], truth)
         scores[method] = metrics.score(volumes[method], truth, fsc_curve=curves[method])
@@ -352,10 +382,6 @@ def prepare_folder(out) -> Path:
     except OSError as error:
         raise ValidationError("out", str(out), f"a writable folder ({error.strerror})") from None
     return out
-
-
-def _keywords(method) -> set[str]:
-    return {p.name for p in inspect.signature(method).parameters.values()}
 
 
 def _title(spec: RunSpec, counts) -> str:

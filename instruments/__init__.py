@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 from importlib.metadata import entry_points
 
+from instruments.nanoprobe import Nanoprobe
 from instruments.presets import PRESETS
 from instruments.stem import STEM
 from instruments.tem import TEM
@@ -21,6 +22,8 @@ _INSTRUMENTS = {
     "txm": (TXM, "full-field TXM: zone plate, partially coherent condenser, Zernike ring, camera, drifting beam; "
                  "fidelity: projection, wave, multislice"),
     "stem": (STEM, "HAADF-STEM (Z-contrast, probe depth of focus, dose, stage, damage); fidelity: projection, multislice"),
+    "nanoprobe": (Nanoprobe, "scanning X-ray nanoprobe: focused probe raster-scanned; XRF with self-absorption, "
+                             "transmission, DPC and ptychography at once"),
     "tem": (TEM, "bright-field TEM (CTF, inelastic blur, energy filter, DQE/MTF, stage, damage); "
                  "fidelity: projection, wave, multislice"),
 }
@@ -76,4 +79,4 @@ def preset(name: str, **overrides):
     return get(kind, **{**params, **overrides})
 
 
-__all__ = ["PRESETS", "STEM", "TEM", "TXM", "available", "get", "preset"]
+__all__ = ["Nanoprobe", "PRESETS", "STEM", "TEM", "TXM", "available", "get", "preset"]

@@ -22,8 +22,9 @@ slice centre, one column per voxel, ``n_x`` columns. The fluorescence
 detector lies in the same plane at 90° to the beam, far away, on the side
 ``detector_side = +1`` (towards +u, i.e. +x at θ = 0) or ``-1``; it is treated
 as a single direction with a small solid angle ``solid_angle_sr`` (the escape
-path of every voxel is a straight line along ``±u``; a finite cone of
-directions is not modelled).
+path of every voxel is a straight line along ``±u``), or, with
+``cone_half_angle_deg > 0``, as a fan of in-plane directions spread over the
+detector's half-angle (see :func:`xrf_projection`).
 
 The detected signal of line ``l`` of element ``e`` per incident photon at
 column ``u`` is (Sherman's fundamental-parameter equation for a pencil beam;
@@ -43,7 +44,10 @@ Spectra
 :func:`expected_spectrum` turns detected line counts into Gaussian peaks of
 the silicon-drift detector's resolution (:func:`detector_fwhm_ev`) on a flat
 background; ``sim.noise.poisson_counts`` draws the counts; :func:`roi_maps`
-sums ±1 FWHM windows back into element maps.
+sums ±1 FWHM windows back into element maps. The detector itself (solid
+angle, efficiency, Si escape and pile-up peaks) is
+:class:`sim.xrf_detector.XrfDetector`, whose ``spectrum`` builds on
+:func:`expected_spectrum`.
 """
 
 from __future__ import annotations
@@ -119,7 +123,7 @@ def _line_energy(z: int, line: int) -> float:
         return 0.0
 
 
-def fluorescence_lines(element_z, energy_kev: float) -> list[Line]:
+def fluorescence_lines(element_z, energy_kev: float, *, required: bool = False) -> list[Line]:
     """Return the K and L lines of one element excited at ``energy_kev``.
 
     Parameters
@@ -128,6 +132,10 @@ def fluorescence_lines(element_z, energy_kev: float) -> list[Line]:
         Atomic number or symbol.
     energy_kev : float
         Incident photon energy [keV], > 0.
+    required : bool
+        ``True`` when the user asked for this element by name: no line at
+        this energy is then an error naming the element and its edges,
+        instead of an empty list.
 
     Returns
     -------
@@ -135,12 +143,21 @@ def fluorescence_lines(element_z, energy_kev: float) -> list[Line]:
         Lines whose shell edge (K, or L3 for L lines) lies below
         ``energy_kev`` and whose cross section is > 0; empty if none.
 
+    Raises
+    ------
+    ValidationError
+        ``required=True`` and no line is excited (field ``element``).
+
     Examples
     --------
     >>> [line.name for line in fluorescence_lines("Fe", 10.0)]
     ['Fe Ka', 'Fe Kb', 'Fe La', 'Fe Lb']
     >>> [line.name for line in fluorescence_lines("Au", 12.0)]
     ['Au La', 'Au Lb']
+    >>> fluorescence_lines("Au", 10.0, required=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: element = 'Au' is not allowed; allowed: ... L3 edge 11.919 keV: no line excited ...)
     """
     z = atomic_number(element_z)
     energy = validate.positive("energy_kev", energy_kev, "[keV]")
@@ -153,10 +170,23 @@ def fluorescence_lines(element_z, energy_kev: float) -> list[Line]:
         sigma = float(xraylib.CS_FluorLine_Kissel(z, line, energy))
         if sigma > 0.0:
             lines.append(Line(f"{symbol} {label}", line_kev, sigma))
+    if required and not lines:
+        allowed = f"an element with a K or L line excited at {energy} keV ({_no_line_reason(z, energy)})"
+        raise ValidationError("element", symbol, allowed)
     return lines
 
 
-def reachable_lines(elements, energy_kev: float) -> tuple[dict[str, list[Line]], list[tuple[str, str]]]:
+def _no_line_reason(z: int, energy: float) -> str:
+    """Why element ``z`` has no line at ``energy`` [keV]: the edges the beam would have to exceed."""
+    k_edge = xraylib.EdgeEnergy(z, xraylib.K_SHELL)
+    if k_edge < energy:
+        return f"K edge {k_edge:.3f} keV is below {energy} keV but xraylib has no line with a cross section > 0"
+    l3_edge = xraylib.EdgeEnergy(z, xraylib.L3_SHELL)
+    return f"K edge {k_edge:.3f} keV and L3 edge {l3_edge:.3f} keV: no line excited at {energy} keV"
+
+
+def reachable_lines(elements, energy_kev: float, *,
+                    required: bool = False) -> tuple[dict[str, list[Line]], list[tuple[str, str]]]:
     """Split ``elements`` into those with excitable lines and those without.
 
     Parameters
@@ -165,6 +195,10 @@ def reachable_lines(elements, energy_kev: float) -> tuple[dict[str, list[Line]],
         Atomic numbers or symbols.
     energy_kev : float
         Incident photon energy [keV].
+    required : bool
+        ``True`` when the user asked for these elements by name (e.g. "map
+        Ti, Mg and Al"): any element without a line is then an error that
+        names every such element and its edges, instead of a report.
 
     Returns
     -------
@@ -173,12 +207,22 @@ def reachable_lines(elements, energy_kev: float) -> tuple[dict[str, list[Line]],
     unreachable : list of (str, str)
         ``(symbol, reason)`` for every element with no line at this energy;
         the reason quotes the K (or L3) edge the beam would have to exceed.
+        Always empty with ``required=True``.
+
+    Raises
+    ------
+    ValidationError
+        ``required=True`` and some element has no line (field ``elements``).
 
     Examples
     --------
     >>> lines, missing = reachable_lines(["Fe", "Li", "Au"], 10.0)
     >>> sorted(lines), [symbol for symbol, _ in missing]
     (['Fe'], ['Li', 'Au'])
+    >>> reachable_lines(["Fe", "Au"], 10.0, required=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sim.errors.ValidationError: elements = ['Au'] is not allowed; allowed: ...; Au: K edge 80.725 keV and L3 edge ...
     """
     energy = validate.positive("energy_kev", energy_kev, "[keV]")
     found: dict[str, list[Line]] = {}
@@ -189,18 +233,45 @@ def reachable_lines(elements, energy_kev: float) -> tuple[dict[str, list[Line]],
         lines = fluorescence_lines(z, energy)
         if lines:
             found[symbol] = lines
-            continue
-        k_edge = xraylib.EdgeEnergy(z, xraylib.K_SHELL)
-        if k_edge < energy:
-            reason = f"K edge {k_edge:.3f} keV is below {energy} keV but xraylib has no line with a cross section > 0"
         else:
-            l3_edge = xraylib.EdgeEnergy(z, xraylib.L3_SHELL)
-            reason = f"K edge {k_edge:.3f} keV and L3 edge {l3_edge:.3f} keV: no line excited at {energy} keV"
-        unreachable.append((symbol, reason))
+            unreachable.append((symbol, _no_line_reason(z, energy)))
+    if required and unreachable:
+        reasons = "; ".join(f"{symbol}: {reason}" for symbol, reason in unreachable)
+        allowed = f"elements with a K or L line excited at {energy} keV; {reasons}"
+        raise ValidationError("elements", [symbol for symbol, _ in unreachable], allowed)
     return found, unreachable
 
 
-def _beam_grid(shape, angle_rad: float):
+def scan_geometry(voxel_nm: float, angle_deg: float, solid_angle_sr: float, detector_side: int):
+    """Validate the geometry of an XRF projection; return ``(voxel_nm, angle_rad, solid_angle_sr)``.
+
+    >>> scan_geometry(10.0, 90.0, 0.1, -1)[1] == math.pi / 2
+    True
+    """
+    voxel = validate.positive("voxel_nm", voxel_nm, "[nm]")
+    angle = math.radians(validate.finite("angle_deg", angle_deg, "deg"))
+    omega = validate.in_range("solid_angle_sr", solid_angle_sr, 0.0, 4.0 * math.pi, "[sr]")
+    if omega == 0.0:
+        raise ValidationError("solid_angle_sr", solid_angle_sr, "a solid angle in (0, 4π] [sr]")
+    if detector_side not in (1, -1):
+        raise ValidationError("detector_side", detector_side, "+1 or -1")
+    return voxel, angle, omega
+
+
+def beam_grid_size(shape) -> tuple[int, int]:
+    """``(n_t, n_u)`` of the square beam-aligned grid covering a rotated ``(n_z, n_x)`` slice.
+
+    The grid has the parity of the slice, so that at θ = 0 its points fall on voxel centres.
+
+    >>> beam_grid_size((4, 5))
+    (10, 9)
+    """
+    n_z, n_x = shape
+    size = int(math.ceil(math.hypot(n_z, n_x))) + 2
+    return size + (size - n_z) % 2, size + (size - n_x) % 2
+
+
+def beam_grid(shape, angle_rad: float):
     """Sample coordinates (z_index, x_index) of a grid aligned with the beam.
 
     Returns the coordinates, shape ``(2, n_t, n_u)``, and the column offset of
@@ -209,9 +280,7 @@ def _beam_grid(shape, angle_rad: float):
     its points fall on voxel centres.
     """
     n_z, n_x = shape
-    size = int(math.ceil(math.hypot(n_z, n_x))) + 2
-    n_t = size + (size - n_z) % 2
-    n_u = size + (size - n_x) % 2
+    n_t, n_u = beam_grid_size(shape)
     t = np.arange(n_t) - (n_t - 1) / 2
     u = np.arange(n_u) - (n_u - 1) / 2
     cos_t, sin_t = math.cos(angle_rad), math.sin(angle_rad)
@@ -221,11 +290,12 @@ def _beam_grid(shape, angle_rad: float):
     return coords, (n_u - n_x) // 2
 
 
-def _resample(image: np.ndarray, coords: np.ndarray) -> np.ndarray:
+def resample_bilinear(image: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """``image`` at ``coords`` (from :func:`beam_grid`), bilinear, 0 outside."""
     return ndimage.map_coordinates(image, coords, order=1, mode="constant", cval=0.0)
 
 
-def _optical_depth_before(mu_grid: np.ndarray, voxel_nm: float, axis: int, reverse: bool) -> np.ndarray:
+def optical_depth_before(mu_grid: np.ndarray, voxel_nm: float, axis: int, reverse: bool) -> np.ndarray:
     """Path integral of ``mu_grid`` up to the middle of each sample along ``axis``."""
     data = np.flip(mu_grid, axis) if reverse else mu_grid
     depth = (np.cumsum(data, axis=axis) - 0.5 * data) * voxel_nm
@@ -242,6 +312,8 @@ def xrf_projection(
     angle_deg: float,
     detector_side: int = 1,
     solid_angle_sr: float = 4.0 * math.pi,
+    cone_half_angle_deg: float = 0.0,
+    cone_directions: int = 5,
 ) -> dict[str, np.ndarray]:
     """Detected fluorescence per incident photon, per line and beam position, at one tilt.
 
@@ -267,6 +339,23 @@ def xrf_projection(
     solid_angle_sr : float
         Detector solid angle [sr], in (0, 4π]; the default 4π returns the
         emitted (not detected) fluorescence.
+    cone_half_angle_deg : float
+        Half-angle of the detector's acceptance cone [deg], in [0, 45]
+        (``XrfDetector.cone_half_angle_deg``). 0 (default): one escape
+        direction along ``±u``. Otherwise the escape attenuation
+        ``exp(-∫μ_l)`` is averaged over ``cone_directions`` in-plane
+        directions at angles ``φ`` across ``[-α, α]`` from ``±u``, weighted
+        by the in-plane profile of a disc detector's solid angle,
+        ``∝ √(1 − (φ/α)²)`` (small-angle), i.e. Gauss–Chebyshev quadrature
+        of the second kind (Abramowitz & Stegun, 25.4.40). Modelled: the
+        different in-plane path lengths through the slice towards the
+        edges of the detector. Not modelled: the out-of-plane part of the
+        cone (rays tilted out of the slice, whose paths are longer by
+        ``1/cos ψ <= 1/cos α`` and cross the neighbouring slices), which a
+        2-D slice cannot represent.
+    cone_directions : int
+        Number of quadrature directions, >= 1 (odd numbers include the
+        central direction).
 
     Returns
     -------
@@ -277,8 +366,9 @@ def xrf_projection(
     Raises
     ------
     ValidationError
-        Maps of unequal shape, negative values, a missing line map, or an
-        element with no line excited at ``energy_kev``.
+        Maps of unequal shape, negative values, a missing line map, an
+        element with no line excited at ``energy_kev``, a cone half-angle
+        outside [0, 45]° or fewer than 1 cone direction.
 
     Examples
     --------
@@ -290,17 +380,15 @@ def xrf_projection(
     True
     """
     energy = validate.positive("energy_kev", energy_kev, "[keV]")
-    voxel = validate.positive("voxel_nm", voxel_nm, "[nm]")
-    angle = math.radians(validate.finite("angle_deg", angle_deg, "deg"))
-    omega = validate.in_range("solid_angle_sr", solid_angle_sr, 0.0, 4.0 * math.pi, "[sr]")
-    if omega == 0.0:
-        raise ValidationError("solid_angle_sr", solid_angle_sr, "a solid angle in (0, 4π] [sr]")
-    if detector_side not in (1, -1):
-        raise ValidationError("detector_side", detector_side, "+1 or -1")
+    voxel, angle, omega = scan_geometry(voxel_nm, angle_deg, solid_angle_sr, detector_side)
+    cone = math.radians(validate.in_range("cone_half_angle_deg", cone_half_angle_deg, 0.0, 45.0, "[deg]"))
+    if isinstance(cone_directions, (bool, np.bool_)) or not isinstance(cone_directions, (int, np.integer)) \
+            or cone_directions < 1:
+        raise ValidationError("cone_directions", cone_directions, "an integer >= 1")
     mu0 = _map("mu_incident_map", mu_incident_map, None)
     shape = mu0.shape
-    coords, offset = _beam_grid(shape, angle)
-    attenuation_in = np.exp(-_optical_depth_before(_resample(mu0, coords), voxel, axis=0, reverse=False))
+    coords, offset = beam_grid(shape, angle)
+    attenuation_in = np.exp(-optical_depth_before(resample_bilinear(mu0, coords), voxel, axis=0, reverse=False))
     signals: dict[str, np.ndarray] = {}
     for element, density in concentration_maps.items():
         symbol = xraylib.AtomicNumberToSymbol(atomic_number(element))
@@ -308,16 +396,45 @@ def xrf_projection(
         if not lines:
             raise ValidationError("concentration_maps", symbol, f"elements with a K or L line excited at {energy} keV")
         rho = _map(f"concentration_maps[{symbol}]", density, shape)
-        emitted = _resample(rho, coords) * attenuation_in
+        emitted = resample_bilinear(rho, coords) * attenuation_in
         for line in lines:
             if line.name not in mu_line_maps:
                 allowed = f"a map for every line, including {line.name!r}"
                 raise ValidationError("mu_line_maps", sorted(mu_line_maps), allowed)
-            mu_line = _resample(_map(f"mu_line_maps[{line.name}]", mu_line_maps[line.name], shape), coords)
-            attenuation_out = np.exp(-_optical_depth_before(mu_line, voxel, axis=1, reverse=detector_side == 1))
+            mu_line = _map(f"mu_line_maps[{line.name}]", mu_line_maps[line.name], shape)
+            attenuation_out = _escape_transmission(mu_line, coords, angle, voxel, detector_side == 1,
+                                                   cone, int(cone_directions))
             column = (emitted * attenuation_out).sum(axis=0) * (voxel / NM_PER_CM)
             signals[line.name] = column[offset : offset + shape[1]] * line.cross_section_cm2_g * omega / (4.0 * math.pi)
     return signals
+
+
+def _escape_transmission(mu_map: np.ndarray, coords: np.ndarray, angle_rad: float, voxel_nm: float,
+                         towards_plus_u: bool, cone_rad: float, n_directions: int) -> np.ndarray:
+    """Mean escape transmission ``exp(-∫μ_l)`` at every point of the beam grid ``coords``.
+
+    ``cone_rad = 0``: the single direction ``±u`` (cumulative sums along the
+    grid's u axis). Otherwise, for each quadrature angle ``φ`` the map is
+    resampled on the grid of tilt ``θ + φ`` (whose u axis is the escape
+    direction), the path integrals are summed there and interpolated back
+    (bilinear) at the beam grid's points, whose coordinates in the rotated
+    grid are ``u' = u cos φ + t sin φ``, ``t' = t cos φ − u sin φ``.
+    """
+    if cone_rad == 0.0:
+        return np.exp(-optical_depth_before(resample_bilinear(mu_map, coords), voxel_nm, axis=1, reverse=towards_plus_u))
+    n_t, n_u = coords.shape[1:]
+    t = (np.arange(n_t) - (n_t - 1) / 2)[:, None]
+    u = (np.arange(n_u) - (n_u - 1) / 2)[None, :]
+    k = np.arange(1, n_directions + 1) * math.pi / (n_directions + 1)
+    weights = np.sin(k) ** 2 / np.sum(np.sin(k) ** 2)
+    transmission = np.zeros((n_t, n_u))
+    for phi, weight in zip(cone_rad * np.cos(k), weights):
+        rotated, _ = beam_grid(mu_map.shape, angle_rad + phi)
+        depth = optical_depth_before(resample_bilinear(mu_map, rotated), voxel_nm, axis=1, reverse=towards_plus_u)
+        here = np.stack([t * math.cos(phi) - u * math.sin(phi) + (n_t - 1) / 2,
+                         u * math.cos(phi) + t * math.sin(phi) + (n_u - 1) / 2])
+        transmission += weight * np.exp(-ndimage.map_coordinates(depth, here, order=1, mode="nearest"))
+    return transmission
 
 
 def _map(field: str, array, shape) -> np.ndarray:
@@ -423,15 +540,20 @@ def expected_spectrum(line_counts, line_energies_kev, bin_edges_kev, *, fwhm_at_
     if np.any(~np.isfinite(background)) or np.any(background < 0):
         raise ValidationError("background_per_kev", background_per_kev, "finite values >= 0 [counts/keV]")
     spectrum = background[..., None] * np.diff(edges)
-    for name, counts in line_counts.items():
+    if not line_counts:
+        return spectrum
+    shapes_per_line = np.empty((len(line_counts), edges.size - 1))
+    counts_per_line = np.empty((*points, len(line_counts)))
+    for k, (name, counts) in enumerate(line_counts.items()):
         counts = np.asarray(counts, dtype=np.float64)
         if np.any(~np.isfinite(counts)) or np.any(counts < 0):
             raise ValidationError(f"line_counts[{name}]", "<negative or non-finite>", "finite counts >= 0")
         energy = validate.positive(f"line_energies_kev[{name}]", line_energies_kev[name], "[keV]")
         sigma_kev = float(detector_fwhm_ev(energy, fwhm_at_mn_ka_ev)) * 1e-3 * _SIGMA_PER_FWHM
-        cdf = 0.5 * (1.0 + erf((edges - energy) / (math.sqrt(2.0) * sigma_kev)))
-        spectrum = spectrum + counts[..., None] * np.diff(cdf)
-    return spectrum
+        shapes_per_line[k] = np.diff(0.5 * (1.0 + erf((edges - energy) / (math.sqrt(2.0) * sigma_kev))))
+        counts_per_line[..., k] = counts
+    peaks = (counts_per_line.reshape(-1, len(line_counts)) @ shapes_per_line).reshape(spectrum.shape)
+    return spectrum + peaks
 
 
 def roi_maps(spectrum, bin_edges_kev, line_energies_kev, *, fwhm_at_mn_ka_ev: float = 130.0) -> dict[str, np.ndarray]:

@@ -191,7 +191,7 @@ def _block_rows(n_rows: int) -> int:
 
 
 @njit(cache=True, fastmath=True)
-def _footprints(t0, c, m, voxel, n_cols, bins, w0, w1):
+def footprints(t0, c, m, voxel, n_cols, bins, w0, w1):
     """Detector bin and weights of every voxel of one line of a slice.
 
     Voxel ``i``'s footprint starts at ``t0 + i·c`` in shifted bin units (bin
@@ -241,7 +241,7 @@ def _forward(vol, cos_t, sin_t, col0, voxel, block, out):
                 m = max(abs(c), abs(s))
                 for j in range(nz):
                     t0 = col0[a] + (j0 + j - cz) * s - cx * c + 0.5 - 0.5 * m
-                    _footprints(t0, c, m, voxel, n_cols, bins, w0, w1)
+                    footprints(t0, c, m, voxel, n_cols, bins, w0, w1)
                     for i in range(n_x):
                         k = bins[i]
                         for q in range(block):
@@ -289,7 +289,7 @@ def _adjoint(proj, cos_t, sin_t, col0, row_shift, voxel, block, out):
                 m = max(abs(c), abs(s))
                 for j in range(nz):
                     t0 = col0[a] + (j0 + j - cz) * s - cx * c + 0.5 - 0.5 * m
-                    _footprints(t0, c, m, voxel, n_cols, bins, w0, w1)
+                    footprints(t0, c, m, voxel, n_cols, bins, w0, w1)
                     for i in range(n_x):
                         k = bins[i]
                         for q in range(block):

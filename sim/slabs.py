@@ -39,7 +39,7 @@ from numba import njit, prange
 from sim import validate
 from sim.errors import ValidationError
 from sim.geometry import ParallelGeometry
-from sim.projector import _footprints, _kernel_geometry, _volume_array
+from sim.projector import footprints, _kernel_geometry, _volume_array
 
 _ROUNDING = 1e-9
 """Slab counts within this fraction of an integer are that integer (float rounding of the extent)."""
@@ -131,7 +131,7 @@ def _voxel_footprints(n_z, n_x, c, s, col0, voxel, n_cols, w_min, slab, n_slabs)
     slab_index = np.empty((n_z, n_x), np.int64)
     for j in range(n_z):
         t0 = col0 + (j - cz) * s - cx * c + 0.5 - 0.5 * m
-        _footprints(t0, c, m, weight, n_cols, bins, w0, w1)
+        footprints(t0, c, m, weight, n_cols, bins, w0, w1)
         for i in range(n_x):
             k = bins[i] - 1
             first[j, i] = max(k, 0)

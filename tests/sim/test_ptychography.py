@@ -76,14 +76,49 @@ def test_shifting_object_and_scan_together_changes_nothing(dr, dc, phase):
                                diffraction_patterns(obj, probe, pos), atol=1e-10)
 
 
+def test_subpixel_position_moves_the_probe_by_the_fraction():
+    """A window at (3.3, 2.6) equals the window at (3, 2) lit by the probe centred 0.3, 0.6 px further on.
+
+    The sampled Gaussian (σ = 1.5 px) is band-limited to within exp(−(π σ)²/2) ≈ 1e-5 of its peak at
+    Nyquist, so its Fourier shift equals the analytically shifted Gaussian to ~1e-5 of the peak
+    intensity; bound 1e-4 of the brightest pattern pixel.
+    """
+    n = 16
+    yy, xx = np.mgrid[:n, :n] - n / 2
+
+    def gauss(dr, dc):
+        return np.exp(-((yy - dr) ** 2 + (xx - dc) ** 2) / (2 * 1.5**2)).astype(complex)
+
+    obj = np.exp(1j * np.random.default_rng(4).uniform(-1, 1, (32, 32)))
+    shifted = diffraction_patterns(obj, gauss(0, 0), [[3.3, 2.6]])
+    direct = diffraction_patterns(obj, gauss(0.3, 0.6), [[3, 2]])
+    np.testing.assert_allclose(shifted, direct, atol=1e-4 * direct.max())
+
+
+def test_positions_are_continuous_across_pixel_boundaries_and_integral_ones_exact():
+    """p + 0.999 999 px (window at p, probe moved ~1 px) matches p + 1 (window moved); integral floats are exact.
+
+    The Fourier shift is circular, so the match needs a probe ~0 at the window edge: the Gaussian
+    (σ = 2 px in a 16 px window) is 1e-4 of its peak there; bound 1e-3 of the brightest pixel.
+    """
+    probe = _probe(16, 2.0)
+    obj = np.exp(1j * np.random.default_rng(5).uniform(-1, 1, (32, 32)))
+    near = diffraction_patterns(obj, probe, [[4 + 0.999999, 7.0]])
+    moved = diffraction_patterns(obj, probe, [[5, 7]])
+    np.testing.assert_allclose(near, moved, atol=1e-3 * moved.max())
+    assert np.array_equal(diffraction_patterns(obj, probe, [[5.0, 7.0]]), moved)
+
+
 def test_overlap_fraction():
     assert overlap_fraction(20.0, 5.0) == pytest.approx(0.75)
     assert overlap_fraction(20.0, 40.0) == 0.0
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
-    ({"positions_px": [[0.5, 0]]}, "positions_px"),
+    ({"positions_px": [[-0.5, 0]]}, "positions_px"),
     ({"positions_px": [[20, 0]]}, "positions_px"),
+    ({"positions_px": [[16.0, 17.0]]}, "positions_px"),
+    ({"positions_px": [[np.nan, 0]]}, "positions_px"),
     ({"positions_px": [0, 0]}, "positions_px.shape"),
     ({"photons_per_pattern": -1.0, "seed": 0}, "photons_per_pattern"),
     ({"photons_per_pattern": 10.0}, "seed"),
