@@ -16,7 +16,8 @@ does. It writes, in the run folder:
   ``self_absorption.json`` (their errors on the central rows),
   ``self_absorption.h5`` (the self-absorption-aware rows),
   ``orthoslices_transmission.png`` and ``dpc_phase.png``;
-- ``ptycho.h5`` / ``ptycho_phase.png``: the recovered phase of one view vs truth;
+- ``ptycho.h5`` / ``ptycho.json`` / ``ptycho_phase.png``: the recovered phase of one view vs truth;
+- ``scan_positions.h5``: the commanded and the true (jittered) probe positions of every angle;
 - ``metrics.json`` and ``provenance.json``.
 """
 
@@ -319,6 +320,12 @@ def _write(out: Path, spec, instrument, data, volumes, scores, budget, timings) 
     figures.rgb_overlay({e: measured[e] for e in heaviest}, step, out / "rgb_overlay.png",
                         title=f"{title}, {angle:g}°")
     _write_spectra(out, data)
+    with atomic_write(out / "scan_positions.h5") as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["unit"] = "nm"
+        f.attrs["axes"] = "(angle, point, (y, x)) from the field centre, row-major raster"
+        f.create_dataset("true", data=data.positions_nm)
+        f.create_dataset("commanded", data=instrument.scan.commanded_nm())
+        f.create_dataset("angles_deg", data=data.transmission.angles_deg)
     peaks = identified_peaks(data, instrument)
     figures.spectra(data.spectra, data.bin_edges_kev, data.spectrum_points, peaks, out / "spectra.png",
                     title=f"{title}: spectra at {data.transmission.angles_deg[0]:g}°, "

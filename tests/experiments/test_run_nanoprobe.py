@@ -28,7 +28,7 @@ def test_a_small_run_writes_every_product(tmp_path):
                      "truth_Co.h5", "recon_Co_sirt.h5", "recon_Co_fbp.h5", "spectra.csv", "spectra.png",
                      "element_maps.png", "rgb_overlay.png", "sinograms.png", "orthoslices_transmission.png", "ptycho.h5",
                      "ptycho.json", "ptycho_phase.png", "dpc_phase.png", "self_absorption.json",
-                     "element_slices.png", "metrics.json", "provenance.json"):
+                     "element_slices.png", "scan_positions.h5", "metrics.json", "provenance.json"):
         assert expected in names, expected
     ptycho = json.loads((result.out / "ptycho.json").read_text())
     assert ptycho["overlap"] >= 0.6
