@@ -18,6 +18,8 @@ import recon
 from experiments.bench import BenchSpec, bench, summary_tables
 from experiments.electron_outputs import acquisition_time_table
 from experiments.run import ORDERS, RunSpec, run, score_table
+from experiments.spec import default_spec, load_spec
+from experiments.sweep import sweep
 from sim.errors import ValidationError
 
 app = typer.Typer(
@@ -28,6 +30,10 @@ app = typer.Typer(
 
 @app.command("run")
 def run_command(
+    spec_file: Annotated[Path | None, typer.Argument(
+        metavar="[SPEC]", help="An experiment spec (.toml or .yaml); see --dump-spec. Replaces the options below.")] = None,
+    dump_spec: Annotated[bool, typer.Option(
+        "--dump-spec", help="Print the built-in default spec (a starting file) and exit.")] = False,
     phantom: Annotated[str, typer.Option(help="Registered phantom (see `nanotomo list`).")] = "battery_particle",
     phantom_param: Annotated[list[str], typer.Option(help="Phantom parameter KEY=VALUE (JSON value), repeatable.")] = [],  # noqa: B006
     instrument: Annotated[str, typer.Option(
@@ -55,7 +61,23 @@ def run_command(
     quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
 ):
     """Simulate a tilt series of a phantom (TXM, nanoprobe or electron microscope), reconstruct, score, write a folder."""
+    if dump_spec:
+        print(default_spec().to_toml(), end="")
+        return
     console = Console(stderr=True, quiet=quiet)
+    if spec_file is not None:
+        given = {name: value for name, value in locals().items() if name in _RUN_OPTION_DEFAULTS
+                 and value != _RUN_OPTION_DEFAULTS[name]}
+        with _bad_input_exits():
+            if given:
+                raise ValidationError("options", sorted(given), "none besides --out and --quiet with a spec file "
+                                      "(put them in the spec)")
+            experiment = load_spec(spec_file)
+            spec = experiment.to_run_spec()
+            folder = out or Path(experiment.out or Path("nanotomo_runs") / f"{spec.phantom}-{datetime.now():%Y%m%d-%H%M%S}")
+            result = run(spec, folder, console=console, progress=not quiet, metric_names=experiment.metrics)
+        _print_run(result)
+        return
     with _bad_input_exits():
         params = _parse_params(phantom_param, "phantom_param")
         instrument_params = _parse_params(instrument_param, "instrument_param")
@@ -79,10 +101,45 @@ def run_command(
         )
         folder = out or Path("nanotomo_runs") / f"{phantom}-{datetime.now():%Y%m%d-%H%M%S}"
         result = run(spec, folder, console=console, progress=not quiet)
+    _print_run(result)
+
+
+_RUN_OPTION_DEFAULTS = {
+    "phantom": "battery_particle", "phantom_param": [], "instrument": "txm", "instrument_param": [], "dose": None,
+    "views": None, "tilt_min": None, "tilt_max": None, "order": "sequential", "photons": None, "energy": None,
+    "method": ["fbp", "sirt"], "sirt_iter": 40, "seed": 0,
+}
+"""The run options a spec file replaces, with their defaults (a spec plus any of them is an error)."""
+
+
+def _print_run(result) -> None:
     Console().print(score_table(result))
     if result.acquisition_time_s:
         Console().print(acquisition_time_table(result.acquisition_time_s))
     Console().print(f"results in {result.out}")
+
+
+@app.command("sweep")
+def sweep_command(
+    spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="An experiment spec with a [sweep] table.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Results store [default: the spec's out, else nanotomo_sweeps/<spec name>]; an interrupted sweep "
+             "resumes when run again with the same store.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a dask.distributed scheduler [default: a local cluster]; 'serial' runs in this process.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Workers of the local cluster [default: one per core].")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
+):
+    """Run every point of a spec's sweep on dask into a results store (resumable), and print the table."""
+    console = Console(stderr=True, quiet=quiet)
+    with _bad_input_exits():
+        experiment = load_spec(spec_file)
+        store = out or Path(experiment.out or Path("nanotomo_sweeps") / spec_file.stem)
+        table = sweep(experiment, store, scheduler=scheduler, n_workers=workers, progress=not quiet, console=console)
+    summary = table[table.metric != "time"].groupby([c for c in table.columns
+                                                     if c not in ("point_id", "seed", "value")], dropna=False)
+    print(summary["value"].agg(["mean", "std", "count"]).to_string())
+    print(f"results in {store}")
 
 
 @app.command("bench")

@@ -26,8 +26,10 @@ import recon
 from experiments.electron_outputs import acquisition_time, write_electron_files
 from experiments.nanoprobe_run import run_nanoprobe
 from experiments.reconstruct import reconstruct
+from experiments.spec import from_run_spec
 from sim import io, plot, validate
 from sim.errors import ValidationError
+from sim.io.atomic import atomic_write
 from sim.holder import holder
 from sim.projector import project
 from sim.scheme import TiltScheme
@@ -231,7 +233,7 @@ class RunResult:
     acquisition_time_s: dict = field(default_factory=dict)
 
 
-def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = True) -> RunResult:
+def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = True, metric_names=None) -> RunResult:
     """Run ``spec`` and write everything into the folder ``out``.
 
     Writes ``ground_truth.h5``, ``recon_<method>.h5``, ``metrics.json``,
@@ -243,10 +245,13 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     ``tiltseries.png``, ``dose_and_shift.png``). The reconstructions use the
     views as recorded: stage shifts are not corrected (``series_true.xf``
     holds the true alignment). The folder is checked before any work: it
-    must be creatable and writable.
+    must be creatable and writable. ``spec.toml`` is the resolved spec
+    (:mod:`experiments.spec`, with ``metric_names`` when given), which re-runs
+    the run bit-identically.
     """
     console = console or Console(stderr=True, quiet=not progress)
     out = prepare_folder(out)
+    resolved = from_run_spec(spec, **({} if metric_names is None else {"metrics": metric_names})).to_toml()
     timings = {}
     clock = time.perf_counter()
 
@@ -257,6 +262,7 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
 
     if instrument_kind(spec.instrument) == "nanoprobe":
         done = run_nanoprobe(spec, phantom, out, console, progress)
+        _write_spec(resolved, out)
         return RunResult(out=out, scores=done["scores"], timings_s={"phantom": timings["phantom"], **done["timings_s"]},
                          visibility={}, acquisition_time_s=done["acquisition_time_s"])
 
@@ -288,6 +294,7 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
         plot.orthoslices({"ground truth": truth, **volumes}, out / "orthoslices.png", title=_title(spec, counts))
         plot.sinogram(series, out / "sinogram.png")
         metrics.plot_fsc(curves, out / "fsc.png")
+        _write_spec(resolved, out)
     timings["write"] = time.perf_counter() - clock
     return RunResult(out=out, scores=scores, timings_s=timings, visibility=extra.get("visibility", {}),
                      acquisition_time_s=extra.get("acquisition_time_s", {}))
@@ -366,6 +373,12 @@ def score_table(result: RunResult) -> Table:
         cells = [f"{score.value:.4g}" for score in scores.values()]
         table.add_row(method, *cells, f"{result.timings_s[method]:.1f}")
     return table
+
+
+def _write_spec(text: str, out: Path) -> None:
+    """The resolved spec, ``spec.toml``: ``nanotomo run out/spec.toml`` repeats the run bit-identically."""
+    with atomic_write(out / "spec.toml") as tmp:
+        tmp.write_text(text)
 
 
 def prepare_folder(out) -> Path:
