@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 import instruments
+from experiments import planner
 import phantoms
 import recon
 from experiments.bench import BenchSpec, bench, summary_tables
 from experiments.electron_outputs import acquisition_time_table
+from experiments.report import report
 from experiments.run import ORDERS, RunSpec, run, score_table
 from experiments.spec import default_spec, load_spec
 from experiments.sweep import sweep
@@ -140,6 +142,72 @@ def sweep_command(
                                                      if c not in ("point_id", "seed", "value")], dropna=False)
     print(summary["value"].agg(["mean", "std", "count"]).to_string())
     print(f"results in {store}")
+
+
+@app.command("report")
+def report_command(
+    results: Annotated[Path, typer.Argument(
+        metavar="RESULTS", help="A run folder (nanotomo run) or a sweep's results store (nanotomo sweep).")],
+):
+    """Rebuild the self-contained HTML report (figures embedded) of a run folder or a sweep's results store."""
+    with _bad_input_exits():
+        path = report(results)
+    Console().print(f"report in {path}")
+
+
+@app.command("plan")
+def plan_command(
+    diameter: Annotated[float, typer.Option(help="Particle diameter, or the lamella width to reconstruct [nm].")],
+    thickness: Annotated[float, typer.Option(help="Thickness along the beam at 0 deg [nm].")],
+    resolution: Annotated[float, typer.Option(help="Resolution wanted [nm].")],
+    instrument: Annotated[str, typer.Option(help="Instrument preset or kind (see `nanotomo list`).")] = "stem-200kv-haadf",
+    material: Annotated[list[str], typer.Option(
+        help="Material NAME or NAME=VOLUME_FRACTION, repeatable; the most abundant is the matrix.")] = [],  # noqa: B006
+    phantom: Annotated[str | None, typer.Option(help="A registered phantom instead of --material.")] = None,
+    holder: Annotated[str | None, typer.Option(
+        help="Holder: standard, high-tilt or on-axis [default: the instrument's; on-axis for X-rays].")] = None,
+    dose: Annotated[float | None, typer.Option(
+        help="Tolerable total electron dose [e/A^2] [default: the preset's].")] = None,
+    photons: Annotated[float | None, typer.Option(
+        help="X-rays: incident photons per pixel (of resolution/2) per view [default: the preset's].")] = None,
+    geometry: Annotated[str, typer.Option(help="slab (lamella, plate) or particle (ellipse).")] = "slab",
+    instrument_param: Annotated[list[str], typer.Option(
+        help="Instrument parameter KEY=VALUE (JSON value), repeatable, e.g. energy_filter_slit_ev=20.")] = [],  # noqa: B006
+    simulate: Annotated[bool, typer.Option(
+        "--simulate", help="Check the plan with the twin: resolution vs views, dose and tilt range (PNG + JSON).")] = False,
+    repeats: Annotated[int, typer.Option(help="Seeds per simulated point (--simulate).")] = 3,
+    seed: Annotated[int, typer.Option(help="First seed of the simulated check.")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for plan.json and the --simulate figure.")] = Path("nanotomo_plan"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON instead of a table.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
+):
+    """Plan a tomography experiment: views, tilt range, dose per view, resolution, time; exit 1 if impossible."""
+    with _bad_input_exits():
+        request = planner.PlanRequest(
+            diameter_nm=diameter, thickness_nm=thickness, resolution_nm=resolution, instrument=instrument,
+            materials=planner.parse_materials(material) if material else None, phantom=phantom, holder=holder,
+            dose_total_e_per_a2=dose, photons_per_pixel=photons, geometry=geometry,
+            instrument_params=_parse_params(instrument_param, "instrument_param"))
+        result = planner.plan(request)
+        check = planner.simulate(result, repeats=repeats, seed=seed, progress=not quiet) if simulate else None
+        written = planner.write_plan(result, out, check)
+    console = Console()
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        console.print(result.table())
+        for reason in result.reasons:
+            console.print(f"[red]impossible:[/red] {reason}")
+        for note in result.notes:
+            console.print(f"note: {note}")
+        if check is not None:
+            verdict = check.views_verdict()
+            console.print(f"twin check: halving the views worsens the resolution by {verdict['halving_worsens_nm']:.3g} nm "
+                          f"(measurable: {verdict['halving_measurable']}), doubling improves it by "
+                          f"{verdict['doubling_improves_nm']:.3g} nm (measurable: {verdict['doubling_measurable']})")
+        Console(stderr=True, quiet=quiet).print("wrote " + ", ".join(str(path) for path in written))
+    if not result.feasible:
+        raise typer.Exit(1)
 
 
 @app.command("bench")

@@ -26,6 +26,7 @@ import recon
 from experiments.electron_outputs import acquisition_time, write_electron_files
 from experiments.nanoprobe_run import run_nanoprobe
 from experiments.reconstruct import reconstruct
+from experiments.report import write_run_report
 from experiments.spec import from_run_spec
 from sim import io, plot, validate
 from sim.errors import ValidationError
@@ -247,7 +248,8 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     holds the true alignment). The folder is checked before any work: it
     must be creatable and writable. ``spec.toml`` is the resolved spec
     (:mod:`experiments.spec`, with ``metric_names`` when given), which re-runs
-    the run bit-identically.
+    the run bit-identically; ``report.html`` shows it all in one
+    self-contained page (:mod:`experiments.report`).
     """
     console = console or Console(stderr=True, quiet=not progress)
     out = prepare_folder(out)
@@ -263,6 +265,7 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
     if instrument_kind(spec.instrument) == "nanoprobe":
         done = run_nanoprobe(spec, phantom, out, console, progress)
         _write_spec(resolved, out)
+        write_run_report(out)
         return RunResult(out=out, scores=done["scores"], timings_s={"phantom": timings["phantom"], **done["timings_s"]},
                          visibility={}, acquisition_time_s=done["acquisition_time_s"])
 
@@ -295,6 +298,7 @@ def run(spec: RunSpec, out, *, console: Console | None = None, progress: bool = 
         plot.sinogram(series, out / "sinogram.png")
         metrics.plot_fsc(curves, out / "fsc.png")
         _write_spec(resolved, out)
+        write_run_report(out)
     timings["write"] = time.perf_counter() - clock
     return RunResult(out=out, scores=scores, timings_s=timings, visibility=extra.get("visibility", {}),
                      acquisition_time_s=extra.get("acquisition_time_s", {}))
