@@ -96,3 +96,27 @@ def test_a_store_belongs_to_one_sweep_and_big_points_are_refused(tmp_path):
     with pytest.raises(ValidationError, match="memory limit"):
         sweep(spec, tmp_path / "small", scheduler="serial", memory_limit_bytes=2**20, progress=False)
     assert not Path(tmp_path / "small").exists()
+
+
+def test_resolution_improves_with_dose_and_tilt_range(tmp_path):
+    # HAADF-STEM of a 40³ hollow particle, 21 views, SIRT: 3 doses × 2 tilt ranges × 3 seeds (7 s serial).
+    # Measured FSC resolution [nm], mean ± std over seeds: ±30°: 16.3 ± 0.6, 14.7 ± 1.4, 14.5 ± 1.6;
+    # ±70°: 14.8 ± 0.3, 10.5 ± 0.7, 9.9 ± 0.6 at 10, 100, 1000 e/Å². Monotone within the standard errors.
+    spec = parse_spec({"seed": 0, "metrics": ["fsc_resolution"],
+                       "phantom": {"name": "kirkendall_nanoparticle", "params": {"voxel_nm": 4.0}},
+                       "instrument": {"name": "stem-200kv-haadf"}, "scan": {"n_views": 21},
+                       "methods": {"sirt": {"n_iter": 30}},
+                       "sweep": {"axes": {"scan.dose_e_per_a2": [10.0, 100.0, 1000.0],
+                                          "scan.tilt_max_deg": [30.0, 70.0], "seed": [0, 1, 2]}}})
+    table = sweep(spec, tmp_path / "store", scheduler="serial", progress=False)
+    resolution = table[table.metric == "fsc_resolution"]
+    stats = resolution.groupby(["scan.tilt_max_deg", "scan.dose_e_per_a2"])["value"].agg(["mean", "sem"])
+
+    def no_worse(better, worse):
+        return stats.loc[better, "mean"] <= stats.loc[worse, "mean"] + stats.loc[better, "sem"] + stats.loc[worse, "sem"]
+
+    for tilt in (30.0, 70.0):
+        assert no_worse((tilt, 100.0), (tilt, 10.0)) and no_worse((tilt, 1000.0), (tilt, 100.0))
+        assert stats.loc[(tilt, 1000.0), "mean"] < stats.loc[(tilt, 10.0), "mean"]
+    for dose in (10.0, 100.0, 1000.0):
+        assert stats.loc[(70.0, dose), "mean"] < stats.loc[(30.0, dose), "mean"]
