@@ -120,3 +120,15 @@ def test_resolution_improves_with_dose_and_tilt_range(tmp_path):
         assert stats.loc[(tilt, 1000.0), "mean"] < stats.loc[(tilt, 10.0), "mean"]
     for dose in (10.0, 100.0, 1000.0):
         assert stats.loc[(70.0, dose), "mean"] < stats.loc[(30.0, dose), "mean"]
+
+
+def test_an_existing_dask_cluster_runs_the_sweep(tmp_path):
+    from distributed import LocalCluster
+
+    spec = parse_spec({"seed": 0, "metrics": ["rmse"], "phantom": {"name": "nanoplate", "params": {"voxel_nm": 4.0}},
+                       "instrument": {"name": "stem-200kv-haadf"}, "scan": {"n_views": 9},
+                       "methods": {"fbp": {}}, "sweep": {"axes": {"seed": [0, 1, 2]}}})
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        remote = sweep(spec, tmp_path / "remote", scheduler=cluster.scheduler_address, progress=False)
+    local = sweep(spec, tmp_path / "local", scheduler="serial", progress=False)
+    pd.testing.assert_frame_equal(_without_time(remote), _without_time(local))
