@@ -66,8 +66,9 @@ PROCESS_OVERHEAD_BYTES = 400 * 2**20
 WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": 1, "OMP_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1, "MKL_NUM_THREADS": 1}
 """The local cluster's worker environment: a worker per core, each single-threaded (numba's parallel kernels
 would otherwise start a thread per core in every worker: measured 2.2× slower on 2 cores). It replaces dask's
-default, whose ``MALLOC_TRIM_THRESHOLD_`` fixes glibc's mmap threshold, so that every array of a point is
-mapped and zeroed afresh (measured 25 % slower per point)."""
+default, whose ``MALLOC_TRIM_THRESHOLD_`` fixes glibc's mmap threshold so that every array of a point is
+mapped and zeroed afresh (measured 25 % slower per point). dask puts it into this process's environment to
+spawn the workers; :func:`_client` restores the environment afterwards."""
 COPIES_PER_VOLUME = 4
 """Volume-sized float32 arrays alive at once per method (truth, result, SIRT's work arrays)."""
 
@@ -241,9 +242,14 @@ def _client(scheduler, n_workers, memory_limit):
         client = Client(scheduler)
         limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values() if w.get("memory_limit")]
         return client, (min(limits) if limits else None), None
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
-                               dashboard_address=None, silence_logs=40)
+    saved = dict(os.environ)
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}):
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   memory_limit=memory_limit, dashboard_address=None, silence_logs=40)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     return Client(cluster), memory_limit, cluster
 
 
