@@ -7,6 +7,7 @@ import numpy as np
 from sim.errors import ValidationError
 from sim.geometry import ParallelGeometry
 from sim.tiltseries import LINEAR_VALUES, TiltSeries
+from sim.units import per_nm
 from sim.volume import Volume
 
 
@@ -47,8 +48,8 @@ def geometry(series: TiltSeries, shifts_px, axis_offset_px: float) -> ParallelGe
 
 
 def result_unit(series: TiltSeries) -> str:
-    """Unit of a reconstruction: the line-integral unit per nm."""
-    return "1/nm" if series.unit in ("", "1") else f"({series.unit})/nm"
+    """Unit of a reconstruction: the line-integral unit per nm (``sim.units.per_nm``)."""
+    return per_nm(series.unit)
 
 
 def result_quantity(series: TiltSeries) -> str:

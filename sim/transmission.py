@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.errors import ValidationError
 from sim.tiltseries import TiltSeries
+from sim.units import times_nm
 
 MIN_COUNTS = 0.5
 INCIDENT = "incident_per_px"
@@ -36,7 +37,9 @@ def to_line_integrals(series: TiltSeries) -> TiltSeries:
     that as ``F`` instead. For ``"transmission"`` series ``−log T``
     is the line integral of μ (dimensionless); for ``"dark field"`` series
     ``−log(1 − T)`` is. Both are divided by the series'
-    ``line_integral_scale``. Where the log's argument falls below half a
+    ``line_integral_scale``; the unit is the ground truth's times nm
+    (``sim.units.times_nm``: ``"1"`` for μ, ``"1/nm^2"`` for a density in
+    ``1/nm^3``), or ``"1"`` without a ground truth. Where the log's argument falls below half a
     count (beam fully absorbed, or a dark-field pixel at or above the incident
     beam) it is floored there: that is the measurement's own limit, and it is
     documented in the returned provenance (``"floored_pixels"``).
@@ -68,4 +71,5 @@ def to_line_integrals(series: TiltSeries) -> TiltSeries:
     np.maximum(signal, MIN_COUNTS, out=signal)
     line = -np.log(signal / beam) / series.line_integral_scale
     provenance = {**series.provenance, "converted": "to_line_integrals", "floored_pixels": floored}
-    return replace(series, data=line.astype(np.float32), values="-log transmission", unit="1", provenance=provenance)
+    unit = "1" if series.ground_truth is None else times_nm(series.ground_truth.unit)
+    return replace(series, data=line.astype(np.float32), values="-log transmission", unit=unit, provenance=provenance)
