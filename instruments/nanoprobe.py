@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from instruments.xrf_sinogram import material_tables, xrf_projections
+from instruments.xrf_sinogram import element_concentrations, material_tables, xrf_projections
 from sim import validate
 from sim.errors import ValidationError
-from sim.fluorescence import atomic_number, expected_spectrum, reachable_lines, roi_maps
+from sim.fluorescence import expected_spectrum, reachable_lines, roi_maps
 from sim.noise import generator, poisson_counts
 from sim.progress import track
 from sim.projector import project
@@ -390,13 +390,14 @@ class Nanoprobe:
                                          unit="1/nm"),
             provenance=self._provenance(seed, "transmission"))
         principal = _principal_lines(tables.lines, in_range)
+        densities = element_concentrations(phantom)
         xrf = {}
         for element, line in principal.items():
             if wanted is not None and element not in wanted:
                 continue
             scale = photons * parent[line.name] * line.cross_section_cm2_g * self.detector.solid_angle_sr \
                 / (4.0 * math.pi) / NM_PER_CM
-            truth = _element_density(phantom, element)
+            truth = densities[element]
             xrf[element] = TiltSeries(
                 measured[line.name] / scale, angles_deg=angles, pixel_nm=grid_voxel, values="line integral",
                 unit="g/cm^3·nm",
@@ -491,16 +492,6 @@ def _sample(image: np.ndarray, kernel: np.ndarray, coords: np.ndarray, grid, out
     """``image`` blurred by the probe kernel, sampled (bilinear) at the scan positions, on the scan grid."""
     blurred = ndimage.convolve(image, kernel, mode="constant", cval=outside)
     return ndimage.map_coordinates(blurred, coords, order=1, mode="constant", cval=outside).reshape(grid)
-
-
-def _element_density(phantom, element: str) -> np.ndarray:
-    """Mass density of ``element`` in every voxel [g/cm³]."""
-    z = atomic_number(element)
-    density = np.zeros(phantom.shape)
-    for fraction, material in zip(phantom.fractions, phantom.materials):
-        if z in material.mass_fractions:
-            density += fraction * (material.density_g_cm3 * material.mass_fractions[z])
-    return density
 
 
 def _resample_truth(data: np.ndarray, voxel_nm: float, grid_nm: float, scan_shape, *, quantity: str,

@@ -47,11 +47,14 @@ class XrfSinograms:
     angles_deg: np.ndarray
 
 
-def element_concentrations(phantom, row: int) -> dict[str, np.ndarray]:
-    """Mass density of each element in slice ``row`` [g/cm³]: Σ over materials of fraction × ρ × mass fraction."""
-    slab = phantom.fractions[:, row]
+def element_concentrations(phantom, row: int | None = None) -> dict[str, np.ndarray]:
+    """Mass density of each element [g/cm³]: Σ over materials of fraction × ρ × mass fraction.
+
+    In slice ``row`` (``(n_z, n_x)`` maps), or in the whole volume when ``row`` is None.
+    """
+    fractions = phantom.fractions if row is None else phantom.fractions[:, row]
     maps: dict[str, np.ndarray] = {}
-    for fraction, material in zip(slab, phantom.materials):
+    for fraction, material in zip(fractions, phantom.materials):
         for z, mass_fraction in material.mass_fractions.items():
             symbol = xraylib.AtomicNumberToSymbol(z)
             maps[symbol] = maps.get(symbol, 0.0) + fraction.astype(np.float64) * material.density_g_cm3 * mass_fraction
