@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from instruments.xrf_sinogram import element_concentrations, material_tables, xrf_projections
+from instruments.xrf_sinogram import element_concentrations, xrf_projections
 from sim import validate
 from sim.errors import ValidationError
 from sim.fluorescence import expected_spectrum, reachable_lines, roi_maps
