@@ -225,7 +225,9 @@ def render(page_path, tmp_path, *extra: str) -> str:
     """Headless Chromium on a local file: returns stdout (the DOM with --dump-dom)."""
     result = subprocess.run(
         [chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=5000", *extra, page_path.as_uri()],
+         # no network: a closed machine refuses Chromium's background connections (updates, sync, QUIC)
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+         "--no-first-run", "--virtual-time-budget=5000", *extra, page_path.as_uri()],
         capture_output=True, text=True, timeout=60, check=True)
     return result.stdout
 
