@@ -44,7 +44,6 @@ from sim.fluorescence import NM_PER_CM
 from sim import io, plot
 from sim.io.atomic import atomic_write
 from sim.projector import project
-from sim.scheme import TiltScheme
 from sim.scanning_transmission import integrate_gradient
 from sim.noise import generator
 from sim.progress import track
@@ -61,7 +60,7 @@ def run_nanoprobe(spec, phantom, out: Path, console: Console, progress: bool) ->
     acquisition time budget [s].
     """
     instrument = spec.instrument_config()
-    scheme = TiltScheme.range(spec.tilt_min_deg, spec.tilt_max_deg, n_views=spec.n_views, order=spec.order)
+    scheme = spec.scheme()
     budget = instrument.acquisition_time(spec.n_views)
     console.log(f"{spec.instrument}: {instrument.probe_label()}, {instrument.scan.shape[0]}×{instrument.scan.shape[1]} "
                 f"points of {instrument.scan.step_nm:g} nm at {instrument.scan.dwell_s * 1e3:g} ms, {spec.n_views} angles: "

@@ -172,6 +172,10 @@ class RunSpec:
             return self._nanoprobe()
         return _build(self.instrument, self.instrument_params)
 
+    def scheme(self) -> TiltScheme:
+        """The tilt scheme this spec records: ``n_views`` over its tilt range, in its order."""
+        return TiltScheme.range(self.tilt_min_deg, self.tilt_max_deg, n_views=self.n_views, order=self.order)
+
     def params_for(self, method: str) -> dict:
         """The method's parameters: the run's defaults updated by the spec's."""
         return {**DEFAULT_METHOD_PARAMS.get(method, {}), **self.method_params.get(method, {})}
@@ -312,7 +316,7 @@ def acquire(spec: RunSpec, phantom, console: Console, progress: bool):
 def _acquire_txm(spec: RunSpec, phantom, console: Console, progress: bool):
     """Counts, line integrals and the provenance extras (visibility) of a TXM acquisition."""
     instrument = spec.instrument_config()
-    scheme = TiltScheme.range(spec.tilt_min_deg, spec.tilt_max_deg, n_views=spec.n_views, order=spec.order)
+    scheme = spec.scheme()
     with console.status(f"acquiring {spec.n_views} views"):
         counts = instrument.acquire(phantom, scheme, seed=spec.seed)
         series = counts.to_line_integrals()
@@ -337,7 +341,7 @@ def _acquire_txm(spec: RunSpec, phantom, console: Console, progress: bool):
 def _acquire_electron(spec: RunSpec, phantom, console: Console, progress: bool):
     """Counts, line integrals and the provenance extras (session time, alignment note) of an electron acquisition."""
     instrument = spec.instrument_config()
-    scheme = TiltScheme.range(spec.tilt_min_deg, spec.tilt_max_deg, n_views=spec.n_views, order=spec.order)
+    scheme = spec.scheme()
     console.log(f"acquiring {spec.n_views} views {spec.tilt_min_deg:g}…{spec.tilt_max_deg:g}° ({spec.order}) "
                 f"with {spec.instrument}")
     counts = instrument.acquire(phantom, scheme, seed=spec.seed, progress=progress)

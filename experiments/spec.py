@@ -49,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import phantoms
 from phantoms.registry import parameters
 from sim.errors import ValidationError
+from sim.io.jsonio import to_jsonable
 
 METRICS = ("rmse", "nrmse", "psnr", "ssim", "fsc_resolution")
 """Scores a spec may name (``metrics.score``)."""
@@ -130,7 +131,7 @@ class ExperimentSpec(_Strict):
 
     def to_toml(self) -> str:
         """The spec as TOML (unset values left out)."""
-        return tomli_w.dumps(_plain(self.model_dump(exclude_none=True)))
+        return tomli_w.dumps(to_jsonable(self.model_dump(exclude_none=True), "spec"))
 
 
 _FIELD_PATHS = {
@@ -165,17 +166,6 @@ def _check_phantom(phantom: PhantomSpec) -> None:
     for key, value in phantom.params.items():
         if key not in accepted:
             raise ValidationError(f"phantom.params.{key}", value, f"a parameter of {phantom.name!r} among {accepted}")
-
-
-def _plain(value):
-    """Tuples as lists and numpy scalars as Python numbers, for TOML."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()
-    return value
 
 
 def from_run_spec(run, *, metrics=METRICS, out=None, sweep=None) -> ExperimentSpec:

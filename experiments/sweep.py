@@ -59,7 +59,6 @@ from experiments.run import acquire, instrument_kind
 from experiments.spec import ExperimentSpec, parse_spec
 from sim.errors import ValidationError
 from sim.io.atomic import atomic_write
-from sim.scheme import TiltScheme
 
 PROCESS_OVERHEAD_BYTES = 400 * 2**20
 """A worker's Python, numpy, numba and dask before any array (measured ~350 MB)."""
@@ -178,8 +177,7 @@ def _run_point(point_id: str, values: dict, spec_data: dict, store: str) -> str:
     phantom = phantoms.get(run.phantom, seed=run.seed, **run.phantom_params)
     quiet = Console(quiet=True)
     if instrument_kind(run.instrument) == "nanoprobe":
-        scheme = TiltScheme.range(run.tilt_min_deg, run.tilt_max_deg, n_views=run.n_views, order=run.order)
-        data = run.instrument_config().acquire(phantom, scheme, seed=run.seed, progress=False)
+        data = run.instrument_config().acquire(phantom, run.scheme(), seed=run.seed, progress=False)
         signals = {**data.xrf, "transmission": data.transmission}
     else:
         _, series, _ = acquire(run, phantom, quiet, False)
