@@ -10,6 +10,7 @@ import threading
 import time
 
 import numpy as np
+import psutil
 
 _local = threading.local()
 
@@ -32,7 +33,10 @@ def cpu_model() -> str:
 
 
 def cpu_snapshot():
-    """(wall, CPU-seconds all processes spent busy, of which steal, CPU-seconds of this process and its children)."""
+    """(wall, CPU-seconds all processes spent busy, of which steal, CPU-seconds of this process and its children).
+
+    The children are those that ended and those still running (a process pool's or a local cluster's workers).
+    """
     with open("/proc/stat") as f:
         fields = [int(v) for v in f.readline().split()[1:9]]
     user, nice, system, _, _, irq, softirq, steal = fields
@@ -42,6 +46,12 @@ def cpu_snapshot():
         for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
         for attr in ("ru_utime", "ru_stime")
     )
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        own += times.user + times.system
     return time.perf_counter(), (user + nice + system + irq + softirq) / tick, steal / tick, own
 
 
