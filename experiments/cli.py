@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -142,6 +143,42 @@ def sweep_command(
                                                      if c not in ("point_id", "seed", "value")], dropna=False)
     print(summary["value"].agg(["mean", "std", "count"]).to_string())
     print(f"results in {store}")
+
+
+@app.command("cluster")
+def cluster_command(
+    workers: Annotated[int | None, typer.Option(help="Worker processes [default: one per core].")] = None,
+    memory_limit_gb: Annotated[float | None, typer.Option(
+        help="Memory of each worker [GiB] [default: the machine's memory divided among the workers].")] = None,
+    port: Annotated[int, typer.Option(help="The scheduler's port [default: 0, a free one].")] = 0,
+):
+    """Keep a local dask cluster set up for sweeps running, until Ctrl-C, and print its address.
+
+    `nanotomo sweep SPEC --scheduler ADDRESS` then sends its points to these workers, which have already
+    started and imported nanotomo: repeated sweeps skip that start-up (seconds per sweep).
+    """
+    import signal
+
+    from distributed import Client
+
+    from experiments.sweep import local_cluster, worker_ready
+
+    with _bad_input_exits():
+        if workers is not None and workers < 1:
+            raise ValidationError("workers", workers, ">= 1")
+        if memory_limit_gb is not None and memory_limit_gb <= 0:
+            raise ValidationError("memory_limit_gb", memory_limit_gb, "> 0 GiB")
+    memory = int(memory_limit_gb * 2**30) if memory_limit_gb else None
+    for ending in (signal.SIGINT, signal.SIGTERM):  # close the cluster on either (even where SIGINT was ignored)
+        signal.signal(ending, signal.default_int_handler)
+    with local_cluster(workers or os.cpu_count() or 1, memory, port) as cluster, Client(cluster) as client:
+        client.run(worker_ready)
+        print(f"scheduler at {cluster.scheduler_address} ({len(client.scheduler_info()['workers'])} workers); "
+              f"run: nanotomo sweep SPEC --scheduler {cluster.scheduler_address}", flush=True)
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
 
 
 @app.command("report")

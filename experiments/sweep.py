@@ -243,11 +243,12 @@ def open_store(spec: ExperimentSpec, out) -> Path:
     return out
 
 
-def local_cluster(n_workers: int, memory_limit_bytes: int | None = None):
+def local_cluster(n_workers: int, memory_limit_bytes: int | None = None, scheduler_port: int = 0):
     """A local dask cluster of ``n_workers`` single-threaded worker processes set up for sweeps.
 
     Its workers have :data:`WORKER_ENVIRONMENT` and :data:`LOCAL_CLUSTER_CONFIG`, and ``memory_limit_bytes``
-    each (default: dask's share of the machine's memory); this process's environment is left as it was.
+    each (default: dask's share of the machine's memory); its scheduler listens on ``scheduler_port`` (0: a
+    free port). This process's environment is left as it was.
 
     Examples
     --------
@@ -261,10 +262,17 @@ def local_cluster(n_workers: int, memory_limit_bytes: int | None = None):
     try:
         with dask.config.set(LOCAL_CLUSTER_CONFIG):
             return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                memory_limit=memory_limit_bytes or "auto", dashboard_address=None, silence_logs=40)
+                                memory_limit=memory_limit_bytes or "auto", scheduler_port=scheduler_port,
+                                dashboard_address=None, silence_logs=40)
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def worker_ready() -> int:
+    """This process's id. Run in a dask worker (``client.run(worker_ready)``), it makes the worker import the
+    modules a point needs (this one's), so that a kept cluster's first sweep does not wait for them."""
+    return os.getpid()
 
 
 def _client(scheduler, n_workers, memory_limit):

@@ -132,3 +132,35 @@ def test_an_existing_dask_cluster_runs_the_sweep(tmp_path):
         remote = sweep(spec, tmp_path / "remote", scheduler=cluster.scheduler_address, progress=False)
     local = sweep(spec, tmp_path / "local", scheduler="serial", progress=False)
     pd.testing.assert_frame_equal(_without_time(remote), _without_time(local))
+
+
+def test_a_kept_cluster_runs_sweeps_and_closes_on_sigterm(tmp_path):
+    """``nanotomo cluster`` prints its address; a sweep sent there gives the serial table; SIGTERM closes it."""
+    spec = parse_spec({"seed": 0, "metrics": ["rmse"], "phantom": {"name": "nanoplate", "params": {"voxel_nm": 4.0}},
+                       "instrument": {"name": "stem-200kv-haadf"}, "scan": {"n_views": 9},
+                       "methods": {"fbp": {}}, "sweep": {"axes": {"seed": [0, 1]}}})
+    command = [sys.executable, "-c", "from experiments.cli import main; main()", "cluster", "--workers", "1"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as keeper:
+        try:
+            line = keeper.stdout.readline()
+            address = line.split()[2]
+            assert address.startswith("tcp://") and "1 workers" in line
+            kept = sweep(spec, tmp_path / "kept", scheduler=address, progress=False)
+            again = sweep(spec, tmp_path / "again", scheduler=address, progress=False)
+        finally:
+            keeper.send_signal(signal.SIGTERM)
+            status = keeper.wait(timeout=60)
+    local = sweep(spec, tmp_path / "local", scheduler="serial", progress=False)
+    pd.testing.assert_frame_equal(_without_time(kept), _without_time(local))
+    pd.testing.assert_frame_equal(_without_time(again), _without_time(local))
+    assert status == 0
+
+
+@pytest.mark.parametrize("args, field", [(["--workers", "0"], "workers"), (["--memory-limit-gb", "-1"], "memory_limit_gb")])
+def test_a_cluster_with_bad_settings_is_refused(args, field):
+    from typer.testing import CliRunner
+
+    from experiments.cli import app
+
+    result = CliRunner().invoke(app, ["cluster", *args])
+    assert result.exit_code == 2 and field in result.output
