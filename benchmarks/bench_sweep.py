@@ -3,35 +3,39 @@
 The sweep (``experiments.sweep``): HAADF-STEM series of the Kirkendall
 nanoparticle (2.5 nm voxels, 64³), 61 views, 4 doses × 4 tilt ranges × 4
 seeds = 64 points, each simulated, reconstructed (SIRT, 80 iterations) and
-scored, its rows and arrays written to the results store. Timed, in one run:
+scored, its rows and arrays written to a results store. Every point runs
+single-threaded in both contenders (``NUMBA_NUM_THREADS=1`` here, as in
+the cluster's workers), so the ratio is the sweep's parallelism and not
+numba's, and both start warm (imports done, numba kernels loaded: a first
+point runs in this process and in every worker before any timing).
 
-- **serial**: every point, one after another, in this process
-  (``scheduler="serial"``);
-- **dask**: the same points on a local cluster
-  (:func:`experiments.sweep.local_cluster`, one worker process per core)
-  whose workers have run a point first (imports and numba cache loaded,
-  like the serial contender); the cluster's start-up and warm-up are
-  reported apart;
-- **dask from cold**: the sweep starting its own cluster, its start-up,
-  the workers' imports and their numba cache loading included.
+1. **Throughput** (the figure issue 8 sets a target for: at least 1.8× on
+   2 cores): the 64 points go through :func:`experiments.sweep.run_point`
+   in blocks of ``--block`` points (16), each block once serially in this
+   process and once on the local cluster
+   (:func:`experiments.sweep.local_cluster`, one worker process per core),
+   the order swapped every block. The machine this was written on is a
+   shared VM whose speed wanders by ±30 % within seconds (a steady loop's
+   2-s means ran 24–51 ms); blocks of a few seconds, alternated, give the
+   two contenders the same mixture of fast and slow spells, where two
+   40-s runs one after the other do not (whole sweeps, below, have come
+   out at 1.4× and at 2.4×). The ratio of every block pair is printed
+   beside the total.
+2. **Whole sweeps** (:func:`experiments.sweep.sweep`, every point, into a
+   fresh store): serial, on the same warm cluster (``--scheduler``, as
+   with ``nanotomo cluster``), and from cold (the sweep starting its own
+   cluster: start-up, the workers' imports and numba cache loading
+   included). Their tables must agree (apart from the timing rows).
 
-Serial and warm-cluster runs alternate ``--repeats`` times and the best of
-each is compared (this machine's hypervisor steals CPU at random; the best
-run is the least disturbed one): the throughput ratio, points per second
-of the cluster over serial, is the figure the target (issue 8: at least
-1.8× on 2 cores) is set for. Every point runs single-threaded in both
-(``NUMBA_NUM_THREADS=1`` here, as in the cluster's workers), so the ratio
-is the sweep's parallelism and not numba's; every run writes to a fresh
-store, and all the tables must agree (apart from the timing rows). The
-report (``report.html``) is written once afterwards and timed apart: it
-is the same for both. The per-point overhead of the store is the time to
-write one point's Parquet and HDF5 files (atomically), timed on the files
-of a real point, against the point's compute time.
+The report (``report.html``) is written once afterwards and timed apart:
+it is the same for both. The per-point overhead of the store is the time
+to write one point's Parquet and HDF5 files (atomically), timed on the
+files of a real point, against the point's compute time.
 
 Usage::
 
     python benchmarks/bench_sweep.py                  # ~4 min on 2 cores
-    python benchmarks/bench_sweep.py --repeats 1 --log /tmp/sweep.json
+    python benchmarks/bench_sweep.py --block 8 --log /tmp/sweep.json
 """
 
 from __future__ import annotations
@@ -79,24 +83,31 @@ def timed_sweep(spec, store: Path, **options) -> tuple[float, float, pd.DataFram
     return time.perf_counter() - clock, other_load(start, cpu_snapshot()), table
 
 
-def warm_cluster_sweep(spec, store: Path, n_workers: int, warm) -> tuple[float, float, float, pd.DataFrame]:
-    """(start-up and warm-up [s], sweep wall [s], load, table) on a local cluster whose workers ran a point first.
+def interleaved_throughput(every, root: Path, client, block: int) -> dict:
+    """Serial and cluster seconds (and loads) for ``every`` point, in alternating blocks of ``block`` points.
 
-    The serial contender is warm (imports done, numba kernels loaded from the cache) when it is timed; this
-    gives the workers the same start.
+    Returns the totals (``serial_s``, ``dask_s``), the mean loads, and the ratio of every block pair.
     """
-    from distributed import Client
-
-    clock = time.perf_counter()
-    with local_cluster(n_workers) as cluster, Client(cluster) as client:
-        client.wait_for_workers(n_workers)
-        scratch = tempfile.mkdtemp()
-        (Path(scratch) / "points").mkdir()
-        client.run(run_point, warm.point_id, warm.values, warm.spec.model_dump(exclude_none=True), scratch)
-        startup_s = time.perf_counter() - clock
-        seconds, load, table = timed_sweep(spec, store, scheduler=cluster.scheduler_address)
-    shutil.rmtree(scratch)
-    return startup_s, seconds, load, table
+    seconds = {"serial": [], "dask": []}
+    loads = {"serial": 0.0, "dask": 0.0}
+    for store in seconds:
+        (root / store / "points").mkdir(parents=True)
+    for k, start in enumerate(range(0, len(every), block)):
+        chunk = [(p.point_id, p.values, p.spec.model_dump(exclude_none=True)) for p in every[start:start + block]]
+        for contender in (("serial", "dask") if k % 2 == 0 else ("dask", "serial")):
+            snapshot = cpu_snapshot()
+            clock = time.perf_counter()
+            if contender == "serial":
+                for args in chunk:
+                    run_point(*args, str(root / "serial"))
+            else:
+                client.gather([client.submit(run_point, *args, str(root / "dask"), pure=False) for args in chunk])
+            seconds[contender].append(time.perf_counter() - clock)
+            loads[contender] += other_load(snapshot, cpu_snapshot()) * seconds[contender][-1]
+    serial_s, dask_s = sum(seconds["serial"]), sum(seconds["dask"])
+    return {"serial_s": serial_s, "dask_s": dask_s, "load_serial": loads["serial"] / serial_s,
+            "load_dask": loads["dask"] / dask_s,
+            "block_ratios": [a / b for a, b in zip(seconds["serial"], seconds["dask"])]}
 
 
 def store_overhead(store: Path, point_id: str) -> float:
@@ -122,71 +133,75 @@ def store_overhead(store: Path, point_id: str) -> float:
 
 
 def main() -> None:
+    from distributed import Client
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="local cluster workers [default: cores]")
-    parser.add_argument("--repeats", type=int, default=3, help="alternating serial / warm-cluster runs [default: 3]")
+    parser.add_argument("--block", type=int, default=16, help="points per alternated block [default: 16]")
     parser.add_argument("--log", type=Path, default=Path("bench_sweep.json"), help="JSON log of every number")
     args = parser.parse_args()
     spec = parse_spec(SPEC)
     every = points(spec)
     root = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     log(f"{len(every)} points; warm-up (numba cache) ...")
-    warm = every[0]
-    clock = time.perf_counter()
+    warm = (every[0].point_id, every[0].values, every[0].spec.model_dump(exclude_none=True), str(root / "warm"))
     (root / "warm" / "points").mkdir(parents=True)
-    run_point(warm.point_id, warm.values, warm.spec.model_dump(exclude_none=True), str(root / "warm"))
-    first_point_s = time.perf_counter() - clock
-    serial_runs, warm_runs, tables = [], [], []
-    for k in range(args.repeats):
-        log(f"run {k + 1}/{args.repeats}: serial ...")
-        seconds, load, table = timed_sweep(spec, root / f"serial{k}", scheduler="serial")
-        serial_runs.append({"s": seconds, "load": load})
-        tables.append(table)
-        log(f"run {k + 1}/{args.repeats}: dask, {args.workers} warm workers ...")
-        startup_s, seconds, load, table = warm_cluster_sweep(spec, root / f"dask{k}", args.workers, warm)
-        warm_runs.append({"s": seconds, "load": load, "startup_and_warmup_s": startup_s})
-        tables.append(table)
-    log(f"dask, {args.workers} workers from cold (sweep's own cluster) ...")
-    cold_s, cold_load, cold = timed_sweep(spec, root / "cold", n_workers=args.workers)
-    tables.append(cold)
     clock = time.perf_counter()
-    write_sweep_report(root / "serial0")
+    run_point(*warm)
+    first_point_s = time.perf_counter() - clock
+    log(f"local cluster of {args.workers} workers, warmed by a point each ...")
+    clock = time.perf_counter()
+    with local_cluster(args.workers) as cluster, Client(cluster) as client:
+        client.wait_for_workers(args.workers)
+        client.run(run_point, *warm)
+        startup_s = time.perf_counter() - clock
+        log(f"throughput: blocks of {args.block} points, serial and cluster alternated ...")
+        blocks = interleaved_throughput(every, root / "blocks", client, args.block)
+        log("whole sweeps: serial, then on the warm cluster ...")
+        sweep_serial_s, sweep_serial_load, serial = timed_sweep(spec, root / "serial", scheduler="serial")
+        sweep_warm_s, sweep_warm_load, warm_table = timed_sweep(spec, root / "warm_cluster",
+                                                                scheduler=cluster.scheduler_address)
+    log("whole sweep from cold (its own new cluster) ...")
+    cold_s, cold_load, cold = timed_sweep(spec, root / "cold", n_workers=args.workers)
+    clock = time.perf_counter()
+    write_sweep_report(root / "serial")
     report_s = time.perf_counter() - clock
-    reference = tables[0][tables[0].metric != "time"].reset_index(drop=True)
-    agree = all(reference.equals(other[other.metric != "time"].reset_index(drop=True)) for other in tables[1:])
-    serial_s = min(run["s"] for run in serial_runs)
-    dask_s = min(run["s"] for run in warm_runs)
+    reference = serial[serial.metric != "time"].reset_index(drop=True)
+    agree = all(reference.equals(other[other.metric != "time"].reset_index(drop=True)) for other in (warm_table, cold))
+    serial_s, dask_s, ratios = blocks["serial_s"], blocks["dask_s"], blocks["block_ratios"]
     point_s = serial_s / len(every)
-    overhead_s = store_overhead(root / "serial0", every[0].point_id)
+    overhead_s = store_overhead(root / "serial", every[0].point_id)
     shutil.rmtree(root)
+    n = len(every)
     result = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
-              "points": len(every), "workers": args.workers, "serial_runs": serial_runs, "warm_runs": warm_runs,
-              "serial_s": serial_s, "dask_s": dask_s, "speedup": serial_s / dask_s, "cold_s": cold_s,
-              "speedup_cold": serial_s / cold_s, "load_cold": cold_load, "tables_agree": bool(agree),
-              "serial_point_s": point_s, "first_point_s": first_point_s, "store_write_s": overhead_s,
-              "store_fraction": overhead_s / point_s, "report_s": report_s}
+              "points": n, "workers": args.workers, "block": args.block, **blocks, "speedup": serial_s / dask_s,
+              "cluster_startup_and_warmup_s": startup_s, "sweep_serial_s": sweep_serial_s,
+              "sweep_warm_cluster_s": sweep_warm_s, "speedup_sweep_warm": sweep_serial_s / sweep_warm_s,
+              "sweep_cold_s": cold_s, "speedup_sweep_cold": sweep_serial_s / cold_s,
+              "load_sweep_serial": sweep_serial_load, "load_sweep_warm": sweep_warm_load, "load_sweep_cold": cold_load,
+              "tables_agree": bool(agree), "serial_point_s": point_s, "first_point_s": first_point_s,
+              "store_write_s": overhead_s, "store_fraction": overhead_s / point_s, "report_s": report_s}
     args.log.write_text(json.dumps(result, indent=2))
     print(f"# machine: {result['machine']['cpu']}, {result['machine']['cores']} cores; load = cores taken by other "
           "processes (not this one's workers) while timed")
-    print(f"# {len(every)} points: STEM series of kirkendall_nanoparticle (64³, 61 views), SIRT 80 iterations, "
+    print(f"# {n} points: STEM series of kirkendall_nanoparticle (64³, 61 views), SIRT 80 iterations, "
           "scored; every point single-threaded")
     print()
-    print(f"| {'item':46s} | {'time [s]':>9s} | {'points/s':>8s} | {'load':>5s} |")
-    print(f"|{'-' * 48}|{'-' * 11}|{'-' * 10}|{'-' * 7}|")
-    for k, (serial_run, warm_run) in enumerate(zip(serial_runs, warm_runs), start=1):
-        print(f"| {f'run {k}: serial (this process)':46s} | {serial_run['s']:9.2f} | "
-              f"{len(every) / serial_run['s']:8.2f} | {serial_run['load']:5.2f} |")
-        print(f"| {f'run {k}: dask local cluster, {args.workers} warm workers':46s} | {warm_run['s']:9.2f} | "
-              f"{len(every) / warm_run['s']:8.2f} | {warm_run['load']:5.2f} |")
-        print(f"| {'  (its start-up and warm-up, before)':46s} | {warm_run['startup_and_warmup_s']:9.2f} | "
-              f"{'':>8s} | {'':>5s} |")
-    print(f"| {'dask from cold (new cluster, imports, cache)':46s} | {cold_s:9.2f} | "
-          f"{len(every) / cold_s:8.2f} | {cold_load:5.2f} |")
+    rows = [(f"points in alternated blocks of {args.block}: serial", serial_s, blocks["load_serial"]),
+            (f"  the same on the cluster, {args.workers} warm workers", dask_s, blocks["load_dask"]),
+            ("whole sweep: serial (this process)", sweep_serial_s, sweep_serial_load),
+            ("  on the warm cluster (--scheduler)", sweep_warm_s, sweep_warm_load),
+            ("  from cold (new cluster, imports, cache)", cold_s, cold_load)]
+    print(f"| {'item':48s} | {'time [s]':>9s} | {'points/s':>8s} | {'load':>5s} |")
+    print(f"|{'-' * 50}|{'-' * 11}|{'-' * 10}|{'-' * 7}|")
+    for name, seconds, load in rows:
+        print(f"| {name:48s} | {seconds:9.2f} | {n / seconds:8.2f} | {load:5.2f} |")
+    print(f"| {'(start-up and warm-up of the cluster)':48s} | {startup_s:9.2f} | {'':>8s} | {'':>5s} |")
     print()
     verdict = "met" if result["speedup"] >= 1.8 else "not met"
-    print(f"throughput, best of {args.repeats}: serial {len(every) / serial_s:.2f} points/s, dask "
-          f"{len(every) / dask_s:.2f} points/s: {result['speedup']:.2f}× (target ≥ 1.8× on 2 cores: {verdict}); "
-          f"from cold, start-up included: {result['speedup_cold']:.2f}×; tables agree: {agree}")
+    print(f"throughput: {result['speedup']:.2f}× serial on {args.workers} workers (target ≥ 1.8× on 2 cores: "
+          f"{verdict}; block by block {min(ratios):.2f}–{max(ratios):.2f}×); whole sweeps: {result['speedup_sweep_warm']:.2f}× on the warm cluster, "
+          f"{result['speedup_sweep_cold']:.2f}× from cold; tables agree: {agree}")
     print(f"results store: {1e3 * overhead_s:.1f} ms to write a point's Parquet + HDF5, "
           f"{100 * result['store_fraction']:.2f} % of a point's {point_s:.2f} s; the report: {report_s:.1f} s once")
 
