@@ -336,6 +336,8 @@ def sweep(spec: ExperimentSpec, out, *, scheduler: str | None = None, n_workers:
         console.log(f"sweep: {len(all_points)} points, {len(all_points) - len(pending)} already in {store}, "
                     f"{len(pending)} to run")
         if pending and scheduler is None:
+            console.log(f"starting a local dask cluster of {workers} workers (a few seconds; `nanotomo cluster` "
+                        "keeps one for repeated sweeps)")
             client, _, cluster = _client(None, workers, limit)
         if pending:
             _run_pending(pending, store, client, progress)
