@@ -38,7 +38,6 @@ import tracemalloc
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import psutil
 from rich.console import Console
@@ -54,10 +53,9 @@ from experiments.run import ELECTRON_STEP_DEG, RunSpec, acquire, instrument_kind
 from recon.align.score import unobservable_part
 from sim import io, validate
 from sim.errors import ValidationError
+from sim.plot import figure
 from sim.stage import Stage, Tracking
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 
 STILL_STAGE = Stage(height_error_nm=0.0, axis_offset_nm=0.0, axis_elevation_deg=0.0, runout_nm=0.0,
                     hysteresis_nm=0.0, jitter_nm=0.0, drift_nm_per_s=0.0)
@@ -436,8 +434,8 @@ def plot_series_grid(truth, volumes: dict, curves: dict, path: Path, *, title: s
     row, z = truth.shape[0] // 2, truth.shape[1] // 2
     low, high = float(truth.data.min()), float(truth.data.max())
     error_span = max(float(np.abs(v.data[row] - truth.data[row]).max()) for v in volumes.values()) or 1.0
-    figure = plt.figure(figsize=(13, 2.6 * n), layout="constrained")
-    grid = figure.add_gridspec(n, 4)
+    fig = figure(figsize=(13, 2.6 * n), layout="constrained")
+    grid = fig.add_gridspec(n, 4)
     voxel = truth.voxel_nm
     for i, (name, data) in enumerate(maps.items()):
         panels = ((data[row], f"x–z, row {row}", "z [nm]", dict(cmap="gray", vmin=low, vmax=high)),
@@ -447,15 +445,15 @@ def plot_series_grid(truth, volumes: dict, curves: dict, path: Path, *, title: s
         for j, (image, what, ylabel, style) in enumerate(panels):
             if i == 0 and j == 2:
                 continue
-            axis = figure.add_subplot(grid[i, j])
+            axis = fig.add_subplot(grid[i, j])
             extent = (0, image.shape[1] * voxel, image.shape[0] * voxel, 0)
             shown = axis.imshow(image, extent=extent, interpolation="nearest", **style)
             axis.set_title(f"{name}: {what}", fontsize=9)
             axis.set_xlabel("x [nm]", fontsize=8)
             axis.set_ylabel(ylabel, fontsize=8)
             if j == 2 or (i == 0 and j == 1):
-                figure.colorbar(shown, ax=axis, shrink=0.8, label=truth.unit)
-    axis = figure.add_subplot(grid[:, 3])
+                fig.colorbar(shown, ax=axis, shrink=0.8, label=truth.unit)
+    axis = fig.add_subplot(grid[:, 3])
     for name, curve in curves.items():
         axis.plot(curve.freq_per_nm, curve.fsc, label=name)
     axis.axhline(FSC_THRESHOLD, color="k", lw=0.8, ls="--", label=f"{FSC_THRESHOLD} threshold")
@@ -463,9 +461,8 @@ def plot_series_grid(truth, volumes: dict, curves: dict, path: Path, *, title: s
     axis.set_ylabel("FSC against the ground truth")
     axis.set_ylim(-0.1, 1.02)
     axis.legend(fontsize=8)
-    figure.suptitle(title)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=90)
     return path
 
 

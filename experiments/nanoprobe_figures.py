@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.io.atomic import atomic_write  # noqa: E402
+from sim.io.atomic import atomic_write
+from sim.plot import subplots
 
 
 def _save(fig, path) -> Path:
     path = Path(path)
     with atomic_write(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
     return path
 
 
@@ -38,7 +34,7 @@ def element_maps(measured: dict, truth: dict, step_nm: float, path, *, title: st
     the mass density [g/cm³·nm].
     """
     names = list(measured)
-    fig, axes = plt.subplots(2, len(names), figsize=(2.6 * len(names), 5.2), squeeze=False)
+    fig, axes = subplots(2, len(names), figsize=(2.6 * len(names), 5.2), squeeze=False)
     for k, name in enumerate(names):
         top = float(np.percentile(truth[name], 99.9)) or 1.0
         for row, (label, image) in enumerate((("measured", measured[name]), ("truth", truth[name]))):
@@ -62,7 +58,7 @@ def rgb_overlay(maps: dict, step_nm: float, path, *, title: str = "") -> Path:
         channels.append(np.clip(image / top, 0.0, 1.0))
     while len(channels) < 3:
         channels.append(np.zeros_like(channels[0]))
-    fig, ax = plt.subplots(figsize=(5.0, 5.0))
+    fig, ax = subplots(figsize=(5.0, 5.0))
     ax.imshow(np.stack(channels, axis=-1), extent=_extent(channels[0].shape, step_nm))
     legend = ", ".join(f"{colour}: {name}" for colour, name in zip(("red", "green", "blue"), names))
     ax.set_title(f"{title}\n{legend}", fontsize=9)
@@ -78,7 +74,7 @@ def spectra(counts: np.ndarray, bin_edges_kev: np.ndarray, labels: list, peaks: 
     ``peaks``: peak name (``"Co Ka"``, ``"Co Ka escape"``, ``"Co Ka + Co Ka"``) -> energy [keV].
     """
     centres = 0.5 * (bin_edges_kev[1:] + bin_edges_kev[:-1])
-    fig, ax = plt.subplots(figsize=(9.0, 4.5))
+    fig, ax = subplots(figsize=(9.0, 4.5))
     for spectrum, label in zip(counts, labels):
         ax.step(centres, np.maximum(spectrum, 0.5), where="mid", lw=0.8, label=label)
     top = float(np.max(counts)) if counts.size else 1.0
@@ -98,7 +94,7 @@ def spectra(counts: np.ndarray, bin_edges_kev: np.ndarray, labels: list, peaks: 
 def phase_comparison(recovered_rad: np.ndarray, truth_rad: np.ndarray, pixel_nm: float, path, *, title: str = "") -> Path:
     """A recovered phase map beside the true one and their difference [rad] (ptychography, DPC)."""
     low, high = float(np.min(truth_rad)), float(np.max(truth_rad))
-    fig, axes = plt.subplots(1, 3, figsize=(12.0, 4.2))
+    fig, axes = subplots(1, 3, figsize=(12.0, 4.2))
     for ax, (label, image, limits) in zip(axes, (("recovered phase", recovered_rad, (low, high)),
                                                  ("true phase", truth_rad, (low, high)),
                                                  ("difference", recovered_rad - truth_rad, None))):
@@ -116,7 +112,7 @@ def time_breakdown(budget: dict, path, *, title: str = "") -> Path:
     """The tomogram's acquisition time by part [h] as a horizontal bar chart."""
     parts = {name[:-2].replace("_", " "): value / 3600.0 for name, value in budget.items()
              if name.endswith("_s") and name not in ("total_s", "per_projection_s")}
-    fig, ax = plt.subplots(figsize=(7.0, 3.0))
+    fig, ax = subplots(figsize=(7.0, 3.0))
     ax.barh(list(parts), list(parts.values()), color="tab:blue")
     for k, value in enumerate(parts.values()):
         ax.text(value, k, f" {value:.2f} h", va="center", fontsize=8)
@@ -129,7 +125,7 @@ def time_breakdown(budget: dict, path, *, title: str = "") -> Path:
 def sinograms(series_by_element: dict, path, *, title: str = "") -> Path:
     """The middle row's sinogram of each element's series (angle vs x)."""
     names = list(series_by_element)
-    fig, axes = plt.subplots(1, len(names), figsize=(2.8 * len(names), 3.6), squeeze=False)
+    fig, axes = subplots(1, len(names), figsize=(2.8 * len(names), 3.6), squeeze=False)
     for ax, name in zip(axes[0], names):
         series = series_by_element[name]
         order = np.argsort(series.angles_deg)
@@ -153,8 +149,8 @@ def element_slices(data, volumes: dict, corrected: dict, rows, path, *, title: s
     row = rows[middle]
     methods = list(next(iter(volumes.values())))
     columns = ["truth", *methods, "self-absorption-aware"]
-    fig, axes = plt.subplots(len(names), len(columns), figsize=(2.7 * len(columns), 2.6 * len(names)),
-                             squeeze=False)
+    fig, axes = subplots(len(names), len(columns), figsize=(2.7 * len(columns), 2.6 * len(names)),
+                         squeeze=False)
     for k, name in enumerate(names):
         truth = data.xrf[name].ground_truth.data[row]
         images = [truth, *(volumes[name][m].data[row] for m in methods), corrected[name][middle]]

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
-
-from sim.io.atomic import atomic_write, writable_path  # noqa: E402
+from sim.io.atomic import atomic_write, writable_path
+from sim.plot import subplots
 
 AXIS_LABELS = {"dose": "total dose [{unit}]", "views": "views", "max_tilt_deg": "max tilt ±α [deg]"}
 
@@ -23,9 +18,11 @@ def check_figure(check, path) -> Path:
     a dashed vertical line and the resolution wanted as a dotted horizontal
     one. Dose on a log axis. Written atomically.
     """
+    from matplotlib.ticker import NullFormatter
+
     axes_done = [axis for axis in ("dose", "views", "max_tilt_deg") if check.summary(axis)]
-    fig, axes = plt.subplots(1, len(axes_done), figsize=(4.2 * len(axes_done), 3.6), squeeze=False,
-                             layout="constrained")
+    fig, axes = subplots(1, len(axes_done), figsize=(4.2 * len(axes_done), 3.6), squeeze=False,
+                         layout="constrained")
     wanted = check.plan.request.resolution_nm
     for ax, axis in zip(axes[0], axes_done):
         summary = check.summary(axis)
@@ -44,5 +41,4 @@ def check_figure(check, path) -> Path:
     target = writable_path(path)
     with atomic_write(target) as temp:
         fig.savefig(temp, dpi=110, format="png")
-    plt.close(fig)
     return target

@@ -26,15 +26,12 @@ import os
 import re
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from scipy import stats
 
 from sim.errors import ValidationError
 from sim.io.atomic import atomic_write
+from sim.plot import subplots
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 
 REPORT_NAME = "report.html"
 RUN_FILES = ("metrics.json", "provenance.json")
@@ -261,6 +258,8 @@ def write_sweep_report(results_folder) -> Path:
 
 def _aggregate(table, axes: list[str]):
     """Mean, std, count of finite values and the 95 % CI half-width over seeds, per axes × method × metric."""
+    from scipy import stats
+
     finite = table[np.isfinite(table["value"].astype(float))]
     keys = [*axes, "method", "metric", "unit"]
     grouped = finite.groupby(keys, sort=True, dropna=False)["value"]
@@ -273,10 +272,12 @@ def _aggregate(table, axes: list[str]):
 
 def _trade_off_plot(rows, metric: str, axis: str, others: list[str], categories: list | None, path: Path) -> None:
     """One metric against one axis (numeric, or ``categories`` in sweep order): a line per method × other axes."""
+    import matplotlib
+
     unit = rows["unit"].iloc[0]
     numeric = categories is None
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax = subplots(figsize=(6.4, 4.2))
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     methods = list(dict.fromkeys(rows["method"].tolist()))
     markers = ("o", "s", "^", "D", "v", "P", "X", "*")
     combinations = sorted({tuple(values) for values in rows[others].itertuples(index=False)}) if others else [()]
@@ -304,7 +305,6 @@ def _trade_off_plot(rows, metric: str, axis: str, others: list[str], categories:
     fig.tight_layout()
     with atomic_write(path) as temp:
         fig.savefig(temp, format="png", dpi=110)
-    plt.close(fig)
 
 
 def _point_tables(folder: Path) -> list[Path]:

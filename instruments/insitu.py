@@ -31,6 +31,7 @@ from phantoms.evolving import Evolving
 from sim import validate
 from sim.errors import ValidationError
 from sim.noise import generator
+from sim.plot import subplots
 from sim.progress import track
 from sim.scan_time import scan_time
 from sim.scheme import TiltScheme
@@ -251,13 +252,8 @@ def plot_radial_profiles(volumes: dict, path, *, bin_nm: float | None = None, ce
     reconstructions of fast and slow scans shows how the scan's duration
     smears a moving front (:func:`measure_front` puts numbers on it).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
-    figure, axis = plt.subplots(figsize=(6.5, 4.2), layout="constrained")
+    figure, axis = subplots(figsize=(6.5, 4.2), layout="constrained")
     unit = ""
     for label, volume in volumes.items():
         radii, values = radial_profile(volume, bin_nm=bin_nm, center_nm=center_nm)
@@ -268,7 +264,6 @@ def plot_radial_profiles(volumes: dict, path, *, bin_nm: float | None = None, ce
     axis.legend(fontsize=8)
     axis.set_title(title, fontsize=10)
     figure.savefig(path, dpi=90)
-    plt.close(figure)
     return path
 
 

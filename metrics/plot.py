@@ -8,6 +8,7 @@ from pathlib import Path
 
 from metrics.fsc import FSCCurve, threshold_curve
 from sim.errors import ValidationError
+from sim.plot import figure
 
 
 def plot_fsc(curves: dict[str, FSCCurve], path, *, thresholds=(0.5, 0.143)) -> Path:
@@ -44,9 +45,6 @@ def plot_fsc(curves: dict[str, FSCCurve], path, *, thresholds=(0.5, 0.143)) -> P
     ...     out.read_bytes()[:4] == b"\\x89PNG"
     True
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     if not isinstance(curves, dict) or not curves:
         raise ValidationError("curves", curves, "a non-empty dict of label -> FSCCurve")
     for label, curve in curves.items():
@@ -59,8 +57,7 @@ def plot_fsc(curves: dict[str, FSCCurve], path, *, thresholds=(0.5, 0.143)) -> P
     if not path.parent.is_dir():
         raise ValidationError("path", str(path), "a file in an existing directory")
 
-    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = figure(figsize=(6.4, 4.4), layout="constrained")
     ax = fig.add_subplot()
     f_max = max(curve.nyquist_per_nm for curve in curves.values())
     for label, curve in curves.items():

@@ -20,6 +20,7 @@ import numpy as np
 
 from sim import validate
 from sim.errors import ValidationError
+from sim.plot import subplots
 from sim.volume import Volume
 
 _CHUNK_VOXELS = 1 << 16
@@ -267,11 +268,6 @@ def plot_state_map(fit: StateFit, path, *, true_fractions=None, mask=None, refer
     the references beside the mean fitted spectrum of each state's voxels.
     Voxels outside ``mask`` are blank. Axes in nm (``voxel_nm``).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     path = Path(path)
     grid = fit.fractions.shape[1:]
     inside = np.ones(grid, bool) if mask is None else np.asarray(mask, bool)
@@ -290,7 +286,7 @@ def plot_state_map(fit: StateFit, path, *, true_fractions=None, mask=None, refer
                    (f"error of the {fit.state_names[0]} fraction [1]", error,
                     dict(cmap="RdBu_r", vmin=-span, vmax=span))]
     n = len(panels) + (reference_spectra is not None)
-    figure, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.8), layout="constrained", squeeze=False)
+    figure, axes = subplots(1, n, figsize=(4.2 * n, 3.8), layout="constrained", squeeze=False)
     for axis, (name, image, style) in zip(axes[0], panels):
         shown = axis.imshow(image, extent=extent, interpolation="nearest", **style)
         axis.set_title(name, fontsize=9)
@@ -313,5 +309,4 @@ def plot_state_map(fit: StateFit, path, *, true_fractions=None, mask=None, refer
         axis.legend(fontsize=7)
     figure.suptitle(title or f"state map ({', '.join(fit.state_names)})")
     figure.savefig(path, dpi=90)
-    plt.close(figure)
     return path

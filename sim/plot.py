@@ -1,21 +1,54 @@
 """Figures a person can look at: orthoslices of volumes, sinograms, projections.
 
-Everything writes a PNG (matplotlib's Agg backend, no window) and closes its
-figure.
+Everything writes a PNG. Figures are made with :func:`figure` and
+:func:`subplots`, here and in every module that draws: matplotlib Figures on
+the Agg canvas, without pyplot. Nothing global changes (importing nanotomo
+leaves a notebook's backend as it was), no figure stays open, drawing from
+several threads is safe, and matplotlib is imported only when something is
+drawn (importing it costs about a second, which a dask worker or
+``nanotomo --help`` would otherwise pay).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from sim.tiltseries import TiltSeries
+from sim.volume import Volume
 
-from sim.tiltseries import TiltSeries  # noqa: E402
-from sim.volume import Volume  # noqa: E402
+
+def figure(**options):
+    """A new matplotlib Figure drawn by the Agg canvas, made without pyplot.
+
+    ``options`` go to :class:`matplotlib.figure.Figure` (``figsize`` [inch],
+    ``layout``, ...). Save it with ``fig.savefig(path)``; it needs no closing.
+
+    Examples
+    --------
+    >>> fig = figure(figsize=(4, 3), layout="constrained")
+    >>> ax = fig.add_subplot()
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(**options)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, squeeze: bool = True, **options):
+    """``(fig, axes)`` as ``pyplot.subplots`` gives them, from :func:`figure` (``options`` go to it).
+
+    Examples
+    --------
+    >>> fig, axes = subplots(2, 3, figsize=(9, 5), squeeze=False)
+    >>> axes.shape
+    (2, 3)
+    """
+    fig = figure(**options)
+    return fig, fig.subplots(nrows, ncols, squeeze=squeeze)
 
 
 def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
@@ -31,7 +64,7 @@ def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
     reference = volumes[labels[0]].data
     low, high = np.percentile(reference, [0.5, 99.5])
     high = high if high > low else low + 1.0
-    fig, axes = plt.subplots(len(labels), 3, figsize=(11, 3.6 * len(labels)), squeeze=False, layout="constrained")
+    fig, axes = subplots(len(labels), 3, figsize=(11, 3.6 * len(labels)), squeeze=False, layout="constrained")
     for row, label in enumerate(labels):
         volume = volumes[label]
         data = volume.data
@@ -52,7 +85,6 @@ def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -64,7 +96,7 @@ def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
     order = np.argsort(series.angles_deg)
     angles = series.angles_deg[order]
     width_nm = n_cols * series.pixel_nm
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    fig, (left, right) = subplots(1, 2, figsize=(12, 4.8), layout="constrained")
     label = f"{series.values} [{series.unit}]"
     image = left.imshow(
         series.data[order, row, :],
@@ -83,5 +115,4 @@ def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
     right.set_title(f"projection at {series.angles_deg[view]:.1f}°", fontsize=9)
     fig.colorbar(shown, ax=right, label=label)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

@@ -1,21 +1,17 @@
 """Figures of a tilt series as recorded: chosen views, and the per-view dose, shift and defocus.
 
-Each function writes a PNG (matplotlib's Agg backend) and closes its figure.
+Each function writes a PNG (figures from :mod:`sim.plot`, without pyplot).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E402
-
-from sim.errors import ValidationError  # noqa: E402
-from sim.tiltseries import TiltSeries  # noqa: E402
+from sim.errors import ValidationError
+from sim.plot import subplots
+from sim.tiltseries import TiltSeries
 
 PER_VIEW_COLUMNS = ("dose_e_per_a2", "cumulative_dose_e_per_a2", "shift_row_nm", "shift_col_nm", "defocus_nm", "time_s")
 
@@ -58,12 +54,14 @@ def tilt_views(series: TiltSeries, path, *, targets_deg=(0.0, 45.0, 70.0)) -> Pa
     Each panel has its own grey scale (the 0.5–99.5 % range of that view) and
     its view index and tilt in the title; the pixel size is in the figure title.
     """
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
     path = Path(path)
     chosen = nearest_views(series.angles_deg, targets_deg)
     n_rows, n_cols = series.data.shape[1:]
     width_nm, height_nm = n_cols * series.pixel_nm, n_rows * series.pixel_nm
     bar = scale_bar_nm(width_nm)
-    fig, axes = plt.subplots(1, len(chosen), figsize=(4.2 * len(chosen), 4.4), squeeze=False, layout="constrained")
+    fig, axes = subplots(1, len(chosen), figsize=(4.2 * len(chosen), 4.4), squeeze=False, layout="constrained")
     for ax, index in zip(axes[0], chosen):
         image = series.data[index]
         low, high = np.percentile(image, [0.5, 99.5])
@@ -76,7 +74,6 @@ def tilt_views(series: TiltSeries, path, *, targets_deg=(0.0, 45.0, 70.0)) -> Pa
         fig.colorbar(shown, ax=ax, shrink=0.8, label=f"{series.values} [{series.unit}]")
     fig.suptitle(f"tilt series, pixel {series.pixel_nm:g} nm, {series.n_angles} views")
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -97,7 +94,7 @@ def dose_and_shift(series: TiltSeries, path) -> Path:
     views = series.views
     tilt = series.angles_deg
     order = np.arange(series.n_angles)
-    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5), layout="constrained")
+    fig, axes = subplots(2, 3, figsize=(16, 8.5), layout="constrained")
 
     ax = axes[0, 0]
     ax.bar(order, views["dose_e_per_a2"], color="tab:blue")
@@ -136,5 +133,4 @@ def dose_and_shift(series: TiltSeries, path) -> Path:
 
     fig.suptitle(f"per-view acquisition record ({series.n_angles} views)")
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
