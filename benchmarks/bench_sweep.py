@@ -17,7 +17,7 @@ point runs in this process and in every worker before any timing).
    in both, the order reversed every block. The machine this was written
    on is a shared VM whose speed wanders by ±30 % within seconds (a steady
    loop's 2-s means ran 24–51 ms), and whose two cores together do from
-   1.6× to 1.9× the work of one, hour by hour (two plain processes side
+   1.3× to 1.9× the work of one, hour by hour (two plain processes side
    by side); blocks taken in turn give the contenders the same spells,
    where runs one after the other do not (whole sweeps, below, have come
    out at 1.4× and at 2.4×). The process pool, with no scheduler at all,
