@@ -53,7 +53,7 @@ from experiments.run import ELECTRON_STEP_DEG, RunSpec, acquire, instrument_kind
 from recon.align.score import unobservable_part
 from sim import io, validate
 from sim.errors import ValidationError
-from sim.plot import figure
+from sim.plot import figure, save
 from sim.stage import Stage, Tracking
 
 
@@ -462,8 +462,7 @@ def plot_series_grid(truth, volumes: dict, curves: dict, path: Path, *, title: s
     axis.set_ylim(-0.1, 1.02)
     axis.legend(fontsize=8)
     fig.suptitle(title)
-    fig.savefig(path, dpi=90)
-    return path
+    return save(fig, path, dpi=90)
 
 
 def _method_params(method: str, given: dict, levels: dict[str, float], progress: bool) -> dict:

@@ -10,15 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.io.atomic import atomic_write
-from sim.plot import subplots
-
-
-def _save(fig, path) -> Path:
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    return path
+from sim.plot import save, subplots
 
 
 def _extent(shape, step_nm: float) -> list[float]:
@@ -45,7 +37,7 @@ def element_maps(measured: dict, truth: dict, step_nm: float, path, *, title: st
             ax.tick_params(labelsize=7)
         fig.colorbar(shown, ax=axes[:, k], shrink=0.7, label="g/cm³·nm")
     fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def rgb_overlay(maps: dict, step_nm: float, path, *, title: str = "") -> Path:
@@ -64,7 +56,7 @@ def rgb_overlay(maps: dict, step_nm: float, path, *, title: str = "") -> Path:
     ax.set_title(f"{title}\n{legend}", fontsize=9)
     ax.set_xlabel("x [µm]")
     ax.set_ylabel("y [µm]")
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def spectra(counts: np.ndarray, bin_edges_kev: np.ndarray, labels: list, peaks: dict, path, *,
@@ -88,7 +80,7 @@ def spectra(counts: np.ndarray, bin_edges_kev: np.ndarray, labels: list, peaks: 
     ax.set_ylabel("counts per 10 eV bin")
     ax.legend(fontsize=7, loc="upper right")
     ax.set_title(title, fontsize=9)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def phase_comparison(recovered_rad: np.ndarray, truth_rad: np.ndarray, pixel_nm: float, path, *, title: str = "") -> Path:
@@ -105,7 +97,7 @@ def phase_comparison(recovered_rad: np.ndarray, truth_rad: np.ndarray, pixel_nm:
         ax.set_xlabel("x [µm]")
         fig.colorbar(shown, ax=ax, shrink=0.8, label="rad")
     fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def time_breakdown(budget: dict, path, *, title: str = "") -> Path:
@@ -119,7 +111,7 @@ def time_breakdown(budget: dict, path, *, title: str = "") -> Path:
     ax.set_xlabel("time [h]")
     ax.set_title(f"{title}\ntotal {budget['total_s'] / 3600.0:.2f} h", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def sinograms(series_by_element: dict, path, *, title: str = "") -> Path:
@@ -138,7 +130,7 @@ def sinograms(series_by_element: dict, path, *, title: str = "") -> Path:
         ax.set_ylabel("angle [deg]", fontsize=8)
     fig.suptitle(f"{title}: middle row", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 
@@ -162,4 +154,4 @@ def element_slices(data, volumes: dict, corrected: dict, rows, path, *, title: s
             ax.tick_params(labelsize=7)
         fig.colorbar(shown, ax=axes[k], shrink=0.8, label="g/cm³")
     fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
+    return save(fig, path)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.io.atomic import atomic_write, writable_path
-from sim.plot import subplots
+from sim.plot import save, subplots
 
 AXIS_LABELS = {"dose": "total dose [{unit}]", "views": "views", "max_tilt_deg": "max tilt ±α [deg]"}
 
@@ -38,7 +37,4 @@ def check_figure(check, path) -> Path:
         ax.set_ylabel("FSC 0.5 resolution [nm]")
     axes[0][0].legend(fontsize=8)
     fig.suptitle(f"planner check: {check.plan.request.instrument}, voxel {check.voxel_nm:.3g} nm")
-    target = writable_path(path)
-    with atomic_write(target) as temp:
-        fig.savefig(temp, dpi=110, format="png")
-    return target
+    return save(fig, path)

@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.errors import ValidationError
 from sim.io.atomic import atomic_write
-from sim.plot import subplots
+from sim.plot import save, subplots
 
 
 REPORT_NAME = "report.html"
@@ -303,8 +303,7 @@ def _trade_off_plot(rows, metric: str, axis: str, others: list[str], categories:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_write(path) as temp:
-        fig.savefig(temp, format="png", dpi=110)
+    save(fig, path)
 
 
 def _point_tables(folder: Path) -> list[Path]:

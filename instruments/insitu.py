@@ -31,7 +31,7 @@ from phantoms.evolving import Evolving
 from sim import validate
 from sim.errors import ValidationError
 from sim.noise import generator
-from sim.plot import subplots
+from sim.plot import save, subplots
 from sim.progress import track
 from sim.scan_time import scan_time
 from sim.scheme import TiltScheme
@@ -263,8 +263,7 @@ def plot_radial_profiles(volumes: dict, path, *, bin_nm: float | None = None, ce
     axis.set_ylabel(f"spherical average [{unit}]")
     axis.legend(fontsize=8)
     axis.set_title(title, fontsize=10)
-    figure.savefig(path, dpi=90)
-    return path
+    return save(figure, path, dpi=90)
 
 
 def measure_front(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from metrics.fsc import FSCCurve, threshold_curve
 from sim.errors import ValidationError
-from sim.plot import figure
+from sim.plot import figure, save
 
 
 def plot_fsc(curves: dict[str, FSCCurve], path, *, thresholds=(0.5, 0.143)) -> Path:
@@ -84,13 +82,5 @@ def plot_fsc(curves: dict[str, FSCCurve], path, *, thresholds=(0.5, 0.143)) -> P
     top.set_xticklabels([f"{1.0 / t:.3g}" for t in ticks])
     top.set_xlabel("period 1/f [nm]")
 
-    handle, temporary = tempfile.mkstemp(suffix=".png.part", dir=path.parent)
-    os.close(handle)
-    try:
-        fig.savefig(temporary, format="png", dpi=120)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return save(fig, path, dpi=120)
 

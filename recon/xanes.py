@@ -20,7 +20,7 @@ import numpy as np
 
 from sim import validate
 from sim.errors import ValidationError
-from sim.plot import subplots
+from sim.plot import save, subplots
 from sim.volume import Volume
 
 _CHUNK_VOXELS = 1 << 16
@@ -308,5 +308,4 @@ def plot_state_map(fit: StateFit, path, *, true_fractions=None, mask=None, refer
         axis.set_ylabel("μ per unit fraction [data unit]")
         axis.legend(fontsize=7)
     figure.suptitle(title or f"state map ({', '.join(fit.state_names)})")
-    figure.savefig(path, dpi=90)
-    return path
+    return save(figure, path, dpi=90)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.io.atomic import atomic_write
 from sim.tiltseries import TiltSeries
 from sim.volume import Volume
 
@@ -23,7 +24,7 @@ def figure(**options):
     """A new matplotlib Figure drawn by the Agg canvas, made without pyplot.
 
     ``options`` go to :class:`matplotlib.figure.Figure` (``figsize`` [inch],
-    ``layout``, ...). Save it with ``fig.savefig(path)``; it needs no closing.
+    ``layout``, ...). Write it with :func:`save`; it needs no closing.
 
     Examples
     --------
@@ -36,6 +37,18 @@ def figure(**options):
     fig = Figure(**options)
     FigureCanvasAgg(fig)
     return fig
+
+
+def save(fig, path, *, dpi: int = 110) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (``dpi`` dots per inch) atomically; return the path.
+
+    The file appears whole or not at all (:func:`sim.io.atomic.atomic_write`): a run that is
+    stopped mid-figure leaves no broken PNG for a report to embed.
+    """
+    path = Path(path)
+    with atomic_write(path) as temporary:
+        fig.savefig(temporary, format="png", dpi=dpi)
+    return path
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, squeeze: bool = True, **options):
@@ -84,8 +97,7 @@ def orthoslices(volumes: dict[str, Volume], path, *, title: str = "") -> Path:
         fig.colorbar(shown, ax=axes[row, 2], label=f"{volume.quantity} [{volume.unit}]".strip(), shrink=0.8)
     if title:
         fig.suptitle(title)
-    fig.savefig(path, dpi=110)
-    return path
+    return save(fig, path, dpi=110)
 
 
 def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
@@ -114,5 +126,4 @@ def sinogram(series: TiltSeries, path, *, row: int | None = None) -> Path:
     right.set_ylabel("row [nm]")
     right.set_title(f"projection at {series.angles_deg[view]:.1f}°", fontsize=9)
     fig.colorbar(shown, ax=right, label=label)
-    fig.savefig(path, dpi=110)
-    return path
+    return save(fig, path, dpi=110)

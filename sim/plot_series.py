@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import ValidationError
-from sim.plot import subplots
+from sim.plot import save, subplots
 from sim.tiltseries import TiltSeries
 
 PER_VIEW_COLUMNS = ("dose_e_per_a2", "cumulative_dose_e_per_a2", "shift_row_nm", "shift_col_nm", "defocus_nm", "time_s")
@@ -73,8 +73,7 @@ def tilt_views(series: TiltSeries, path, *, targets_deg=(0.0, 45.0, 70.0)) -> Pa
         ax.set_title(f"view {index}: tilt {series.angles_deg[index]:+.1f}°", fontsize=10)
         fig.colorbar(shown, ax=ax, shrink=0.8, label=f"{series.values} [{series.unit}]")
     fig.suptitle(f"tilt series, pixel {series.pixel_nm:g} nm, {series.n_angles} views")
-    fig.savefig(path, dpi=110)
-    return path
+    return save(fig, path, dpi=110)
 
 
 def dose_and_shift(series: TiltSeries, path) -> Path:
@@ -132,5 +131,4 @@ def dose_and_shift(series: TiltSeries, path) -> Path:
     ax.set_title("session timeline", fontsize=10)
 
     fig.suptitle(f"per-view acquisition record ({series.n_angles} views)")
-    fig.savefig(path, dpi=110)
-    return path
+    return save(fig, path, dpi=110)
